@@ -1,0 +1,96 @@
+package wrench_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/juju/loggo/v2"
+	gc "gopkg.in/check.v1"
+
+	"github.com/go-wrench/wrench"
+)
+
+func Test(t *testing.T) { gc.TestingT(t) }
+
+// baseSuite gives each test a fresh data directory with a trusted wrench
+// directory in it, wrench enabled, and the wrench logger's entries captured.
+type baseSuite struct {
+	dataDir  string
+	dir      string // the wrench directory
+	logs     *loggo.TestWriter
+	restores []func()
+}
+
+func (s *baseSuite) SetUpTest(c *gc.C) {
+	s.dataDir = tempDir(c)
+	s.dir = filepath.Join(s.dataDir, "wrench")
+	c.Assert(os.Mkdir(s.dir, 0o755), gc.IsNil)
+	c.Assert(os.Chmod(s.dir, 0o755), gc.IsNil)
+	s.restores = nil
+	old := wrench.SetDataDir(s.dataDir)
+	wasEnabled := wrench.SetEnabled(true)
+	s.addRestore(func() {
+		wrench.SetDataDir(old)
+		wrench.SetEnabled(wasEnabled)
+	})
+	s.logs = &loggo.TestWriter{}
+	c.Assert(loggo.RegisterWriter("wrench-test", s.logs), gc.IsNil)
+	s.addRestore(func() { loggo.RemoveWriter("wrench-test") })
+	logger := loggo.GetLogger("wrench")
+	oldLevel := logger.LogLevel()
+	logger.SetLogLevel(loggo.TRACE)
+	s.addRestore(func() { logger.SetLogLevel(oldLevel) })
+}
+
+func (s *baseSuite) TearDownTest(c *gc.C) {
+	for i := len(s.restores) - 1; i >= 0; i-- {
+		s.restores[i]()
+	}
+}
+
+func (s *baseSuite) addRestore(f func()) { s.restores = append(s.restores, f) }
+
+// writeFile writes a category file with mode 0644 whatever the umask, by
+// renaming a new file over the old, as the command does.
+func (s *baseSuite) writeFile(c *gc.C, category, content string) string {
+	path := filepath.Join(s.dir, category)
+	tmp := path + ".tmp"
+	c.Assert(os.WriteFile(tmp, []byte(content), 0o644), gc.IsNil)
+	c.Assert(os.Chmod(tmp, 0o644), gc.IsNil)
+	c.Assert(os.Rename(tmp, path), gc.IsNil)
+	return path
+}
+
+// logged returns the captured log messages at level that contain text.
+func (s *baseSuite) logged(level loggo.Level, text string) []string {
+	var found []string
+	for _, e := range s.logs.Log() {
+		if e.Level == level && strings.Contains(e.Message, text) {
+			found = append(found, e.Message)
+		}
+	}
+	return found
+}
+
+// tempDir makes a directory removed after the test. Unlike c.MkDir its
+// clean-up tolerates a failing os.RemoveAll, which is what wine 8 gives.
+func tempDir(c *gc.C) string {
+	dir, err := os.MkdirTemp("", "wrench-test-")
+	c.Assert(err, gc.IsNil)
+	c.Assert(os.Chmod(dir, 0o755), gc.IsNil)
+	tempDirs = append(tempDirs, dir)
+	return dir
+}
+
+// tempDirs are removed when the test binary's suites are done.
+var tempDirs []string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, d := range tempDirs {
+		os.RemoveAll(d) // best effort: wine 8 fails RemoveAll
+	}
+	os.Exit(code)
+}

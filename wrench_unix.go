@@ -1,0 +1,310 @@
+//go:build unix
+
+package wrench
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+)
+
+// defaultDataDir is /var/lib, so rules live in /var/lib/wrench.
+func defaultDataDir() string { return "/var/lib" }
+
+// effectiveUser is the user whose files, besides root's, are trusted.
+func effectiveUser() int { return os.Geteuid() }
+
+// fileKey is a file's identity and state as fstat gives it. Any rewrite,
+// touch, replacement, chmod or chown changes it; mode and owner are in it
+// because timestamps can be too coarse to show a quick change.
+type fileKey struct {
+	dev, ino     uint64
+	size         int64
+	mtime, ctime int64
+	mode, uid    uint32
+}
+
+func keyOf(st *unix.Stat_t) fileKey {
+	return fileKey{
+		dev: uint64(st.Dev), ino: uint64(st.Ino), size: st.Size,
+		mtime: st.Mtim.Nano(), ctime: st.Ctim.Nano(),
+		mode: uint32(st.Mode), uid: st.Uid,
+	}
+}
+
+// ownershipOf reduces a stat to what the trust rules look at.
+func ownershipOf(st *unix.Stat_t) ownership {
+	return ownership{kind: kindOf(uint32(st.Mode)), uid: st.Uid, perm: uint32(st.Mode) & 0o7777, size: st.Size}
+}
+
+func kindOf(mode uint32) fileKind {
+	switch mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		return kindRegular
+	case unix.S_IFDIR:
+		return kindDirectory
+	case unix.S_IFLNK:
+		return kindSymlink
+	case unix.S_IFIFO:
+		return kindFIFO
+	case unix.S_IFCHR, unix.S_IFBLK:
+		return kindDevice
+	case unix.S_IFSOCK:
+		return kindSocket
+	}
+	return kindOther
+}
+
+// category is what wrench keeps for one category of one data directory.
+type category struct {
+	name  string
+	path  string
+	pathz []byte // path, NUL-terminated, so the hot path's stat allocates nothing
+
+	snap atomic.Pointer[snapshot] // the last state read, trusted or refused
+
+	mu      sync.Mutex  // serialises reloads
+	lastErr unix.Errno // the last stat error logged, so each is logged once
+}
+
+func newCategory(cf *config, name string) *category {
+	path := filepath.Join(cf.wrenchDir, name)
+	return &category{name: name, path: path, pathz: append([]byte(path), 0)}
+}
+
+// current returns the snapshot of the category file as it is on disk now,
+// or nil when there is nothing to honour (no directory, no file, refused).
+//
+// The common cases cost one system call (no directory, no file) or two (the
+// file is unchanged: a stat of its path and an fstat of the directory
+// descriptor kept from when it was read).
+func (c *category) current(cf *config) *snapshot {
+	var st unix.Stat_t
+	if errno := lstatz(c.pathz, &st); errno != 0 {
+		if errno == unix.ENOENT {
+			if logger.IsTraceEnabled() {
+				logger.Tracef("no file %s", c.path)
+			}
+			return nil
+		}
+		c.statFailed(cf, errno)
+		return nil
+	}
+	key := keyOf(&st)
+	if s := c.snap.Load(); s != nil && s.key == key {
+		if s.rules == nil {
+			return nil // refused in this very state, and logged then
+		}
+		if cf.dir.trusted(cf.euid) {
+			return s
+		}
+	}
+	return c.reload(cf, key)
+}
+
+// changed reports whether the category file is no longer the one snap was
+// read from.
+func (c *category) changed(cf *config, snap *snapshot) bool {
+	var st unix.Stat_t
+	if lstatz(c.pathz, &st) != 0 {
+		return true
+	}
+	return keyOf(&st) != snap.key
+}
+
+// statFailed logs, once until it changes, why the category path cannot be
+// looked at: the wrench directory is a file, or cannot be searched.
+func (c *category) statFailed(cf *config, errno unix.Errno) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.lastErr == errno {
+		return
+	}
+	c.lastErr = errno
+	if errno == unix.ENOTDIR {
+		logger.Errorf("refusing %s: %s is not a directory", c.path, cf.wrenchDir)
+		return
+	}
+	logger.Errorf("refusing %s: %v", c.path, errno)
+}
+
+// reload reads and verifies the category file, whose path stat gave seen,
+// and stores its snapshot. Everything is checked on the descriptors
+// actually read: the directory is opened without following a symlink, the
+// file is opened beneath it without following one and without blocking.
+func (c *category) reload(cf *config, seen fileKey) *snapshot {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lastErr = 0
+	if s := c.snap.Load(); s != nil && s.key == seen && s.rules == nil {
+		return nil // another call refused this state meanwhile
+	}
+	dirfd, ok := cf.dir.open(cf)
+	if !ok {
+		return nil
+	}
+	defer cf.dir.adopt(dirfd)
+
+	// Never open what is not a regular file: a FIFO would block and a
+	// device could act on being opened. Refusing needs no descriptor.
+	if kind := kindOf(seen.mode); kind != kindRegular {
+		return c.store(refusedSnapshot(seen, c.path, fmt.Sprintf("is %s, not a regular file", kind)))
+	}
+	fd, err := unix.Openat(dirfd, c.name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC|unix.O_NOCTTY, 0)
+	if err != nil {
+		if err != unix.ENOENT {
+			logger.Errorf("refusing %s: %v", c.path, err)
+		}
+		return nil // replaced meanwhile; the next call sees what it became
+	}
+	f := os.NewFile(uintptr(fd), c.path)
+	defer f.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		logger.Errorf("refusing %s: %v", c.path, err)
+		return nil
+	}
+	key := keyOf(&st)
+	if s := c.snap.Load(); s != nil && s.key == key {
+		return s.usable() // unchanged: keep its counts
+	}
+	if reason := fileVerdict(ownershipOf(&st), cf.euid); reason != "" {
+		return c.store(refusedSnapshot(key, c.path, reason))
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		logger.Errorf("refusing %s: %v", c.path, err)
+		return nil
+	}
+	if len(data) > MaxFileSize {
+		return c.store(refusedSnapshot(key, c.path, fmt.Sprintf("grew over the %d byte limit while being read", MaxFileSize)))
+	}
+	return c.store(newSnapshot(key, c.path, data))
+}
+
+// store makes s the category's snapshot and returns it if it can be used.
+func (c *category) store(s *snapshot) *snapshot {
+	c.snap.Store(s)
+	return s.usable()
+}
+
+// usable is s, or nil when s is a refusal.
+func (s *snapshot) usable() *snapshot {
+	if s.rules == nil {
+		return nil
+	}
+	return s
+}
+
+// dirHandle keeps a descriptor of the verified wrench directory, so the hot
+// path checks the directory with one fstat instead of another path walk.
+type dirHandle struct {
+	mu       sync.RWMutex // readers fstat fd; writers replace or close it
+	fd       int          // -1 when there is none
+	dev, ino uint64
+	retired  bool
+
+	refusalMu   sync.Mutex
+	lastRefusal string // the last directory refusal logged, with its state
+}
+
+func (d *dirHandle) init() { d.fd = -1 }
+
+// trusted reports whether the kept directory descriptor still passes the
+// trust rules: a chmod or chown of the directory shows at once.
+func (d *dirHandle) trusted(euid int) bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.fd < 0 {
+		return false
+	}
+	var st unix.Stat_t
+	if unix.Fstat(d.fd, &st) != nil {
+		return false
+	}
+	return dirVerdict(ownershipOf(&st), euid) == ""
+}
+
+// open opens the wrench directory afresh and verifies it on the descriptor.
+// ok is false when there is no trusted directory; a refusal is logged once
+// per directory state.
+func (d *dirHandle) open(cf *config) (fd int, ok bool) {
+	fd, err := unix.Open(cf.wrenchDir, dirOpenFlags|unix.O_NOFOLLOW|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		var st unix.Stat_t
+		switch {
+		case err == unix.ENOENT:
+			return -1, false
+		case unix.Lstat(cf.wrenchDir, &st) == nil:
+			d.refuse(cf.wrenchDir, keyOf(&st), dirVerdict(ownershipOf(&st), cf.euid))
+		default:
+			d.refuse(cf.wrenchDir, fileKey{}, err.Error())
+		}
+		return -1, false
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		d.refuse(cf.wrenchDir, fileKey{}, err.Error())
+		return -1, false
+	}
+	if reason := dirVerdict(ownershipOf(&st), cf.euid); reason != "" {
+		unix.Close(fd)
+		d.refuse(cf.wrenchDir, keyOf(&st), reason)
+		return -1, false
+	}
+	return fd, true
+}
+
+// refuse logs a directory refusal unless this state was logged already.
+func (d *dirHandle) refuse(path string, key fileKey, reason string) {
+	if reason == "" {
+		reason = "changed while being opened"
+	}
+	state := fmt.Sprintf("%+v %s", key, reason)
+	d.refusalMu.Lock()
+	defer d.refusalMu.Unlock()
+	if state == d.lastRefusal {
+		return
+	}
+	d.lastRefusal = state
+	logger.Errorf("refusing wrench directory %s: %s", path, reason)
+}
+
+// adopt keeps fd, a freshly verified descriptor of the wrench directory,
+// unless the one kept already refers to the same directory.
+func (d *dirHandle) adopt(fd int) {
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil {
+		unix.Close(fd)
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.retired || (d.fd >= 0 && d.dev == uint64(st.Dev) && d.ino == uint64(st.Ino)) {
+		unix.Close(fd)
+		return
+	}
+	if d.fd >= 0 {
+		unix.Close(d.fd)
+	}
+	d.fd, d.dev, d.ino = fd, uint64(st.Dev), uint64(st.Ino)
+	d.refusalMu.Lock()
+	d.lastRefusal = ""
+	d.refusalMu.Unlock()
+}
+
+// close drops the kept descriptor for good.
+func (d *dirHandle) close() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.fd >= 0 {
+		unix.Close(d.fd)
+	}
+	d.fd, d.retired = -1, true
+}
