@@ -68,7 +68,7 @@ type category struct {
 
 	snap atomic.Pointer[snapshot] // the last state read, trusted or refused
 
-	mu      sync.Mutex  // serialises reloads
+	mu      sync.Mutex // serialises reloads
 	lastErr unix.Errno // the last stat error logged, so each is logged once
 }
 
