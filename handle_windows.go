@@ -27,14 +27,17 @@ const dirAccess = windows.READ_CONTROL | windows.FILE_READ_ATTRIBUTES | windows.
 // rewrite, touch, replacement, ACL change or owner change changes it. The
 // security descriptor is in it because timestamps need not change when
 // only the ACL does. The last access time is not: reading changes it.
+//
+// There is no volume serial number: the file is opened beneath a verified
+// directory handle, and asking for the volume is dear (under wine it costs
+// more than everything else together).
 type fileKey struct {
-	fileType         uint32 // GetFileType: disk, pipe or character device
-	volume           uint32
-	index            uint64
-	size             int64
-	created, written int64 // FILETIMEs, in 100 ns
-	attrs            uint32
-	security         string // the owner and DACL as a self-relative security descriptor
+	fileType                  uint32 // GetFileType: disk, pipe or character device
+	index                     int64  // the file's number on its volume
+	size                      int64
+	created, written, changed int64 // FILETIMEs, in 100 ns
+	attrs                     uint32
+	security                  string // the owner and DACL as a self-relative security descriptor
 }
 
 // kind is the type of object the key describes.
@@ -61,9 +64,29 @@ func (k fileKey) kind() fileKind {
 
 // handleState is what one open handle says about its object.
 type handleState struct {
-	key fileKey
-	sd  *windows.SECURITY_DESCRIPTOR // nil unless the object is on a disk
+	key           fileKey
+	sd            *windows.SECURITY_DESCRIPTOR // nil unless the object is on a disk
+	deletePending bool                         // deleted, and gone once the last handle closes
 }
+
+// fileBasicInfo is FILE_BASIC_INFO.
+type fileBasicInfo struct {
+	CreationTime, LastAccessTime, LastWriteTime, ChangeTime int64
+	FileAttributes                                          uint32
+	_                                                       uint32
+}
+
+// fileStandardInfo is FILE_STANDARD_INFO.
+type fileStandardInfo struct {
+	AllocationSize, EndOfFile int64
+	NumberOfLinks             uint32
+	DeletePending, Directory  bool
+	_                         [2]byte
+}
+
+// fileInternalInformation is the FILE_INFORMATION_CLASS giving a file's
+// 64-bit index number on its volume.
+const fileInternalInformation = 6
 
 // inspect reads the identity, state and security descriptor of the object
 // h refers to: everything is checked on the handle that is read.
@@ -76,9 +99,21 @@ func inspect(h windows.Handle) (handleState, error) {
 	if fileType != windows.FILE_TYPE_DISK {
 		return st, nil // its kind alone refuses it
 	}
-	var info windows.ByHandleFileInformation
-	if err := windows.GetFileInformationByHandle(h, &info); err != nil {
+	var basic fileBasicInfo
+	if err := windows.GetFileInformationByHandleEx(h, windows.FileBasicInfo,
+		(*byte)(unsafe.Pointer(&basic)), uint32(unsafe.Sizeof(basic))); err != nil {
 		return handleState{}, errors.Annotate(err, "cannot read its attributes")
+	}
+	var standard fileStandardInfo
+	if err := windows.GetFileInformationByHandleEx(h, windows.FileStandardInfo,
+		(*byte)(unsafe.Pointer(&standard)), uint32(unsafe.Sizeof(standard))); err != nil {
+		return handleState{}, errors.Annotate(err, "cannot read its size")
+	}
+	var index int64
+	var iosb windows.IO_STATUS_BLOCK
+	if err := windows.NtQueryInformationFile(h, &iosb, (*byte)(unsafe.Pointer(&index)),
+		uint32(unsafe.Sizeof(index)), fileInternalInformation); err != nil {
+		return handleState{}, errors.Annotate(err, "cannot read its file number")
 	}
 	sd, err := windows.GetSecurityInfo(h, windows.SE_FILE_OBJECT,
 		windows.OWNER_SECURITY_INFORMATION|windows.DACL_SECURITY_INFORMATION)
@@ -86,18 +121,15 @@ func inspect(h windows.Handle) (handleState, error) {
 		return handleState{}, errors.Annotate(err, "cannot read its security descriptor")
 	}
 	st.sd = sd
-	st.key.volume = info.VolumeSerialNumber
-	st.key.index = uint64(info.FileIndexHigh)<<32 | uint64(info.FileIndexLow)
-	st.key.size = int64(info.FileSizeHigh)<<32 | int64(info.FileSizeLow)
-	st.key.created = filetime(info.CreationTime)
-	st.key.written = filetime(info.LastWriteTime)
-	st.key.attrs = info.FileAttributes
+	st.deletePending = standard.DeletePending
+	st.key.index = index
+	st.key.size = standard.EndOfFile
+	st.key.created = basic.CreationTime
+	st.key.written = basic.LastWriteTime
+	st.key.changed = basic.ChangeTime
+	st.key.attrs = basic.FileAttributes
 	st.key.security = string(unsafe.Slice((*byte)(unsafe.Pointer(sd)), sd.Length()))
 	return st, nil
-}
-
-func filetime(t windows.Filetime) int64 {
-	return int64(t.HighDateTime)<<32 | int64(t.LowDateTime)
 }
 
 // verdict says why a process running as user must not trust the object

@@ -112,6 +112,13 @@ func (c *category) open(cf *config) (h windows.Handle, st handleState, ok bool) 
 		c.failed(err)
 		return 0, st, false
 	}
+	if st.deletePending {
+		windows.CloseHandle(h)
+		if logger.IsTraceEnabled() {
+			logger.Tracef("no file %s (it is being deleted)", c.path)
+		}
+		return 0, st, false
+	}
 	return h, st, true
 }
 
@@ -215,6 +222,13 @@ func (d *dirHandle) open(cf *config) (h windows.Handle, ok bool) {
 	if err != nil {
 		windows.CloseHandle(h)
 		d.refuse(cf.wrenchDir, fileKey{}, err.Error())
+		return 0, false
+	}
+	if st.deletePending {
+		windows.CloseHandle(h)
+		if logger.IsTraceEnabled() {
+			logger.Tracef("no wrench directory %s (it is being deleted)", cf.wrenchDir)
+		}
 		return 0, false
 	}
 	if v := d.verified.Load(); v != nil && *v == st.key {
