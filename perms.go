@@ -192,6 +192,8 @@ type writeRight struct {
 	fileToo       bool // whether it counts on a file, not only a directory
 }
 
+// writeRights are the rights that count as write, in the order a refusal
+// names them.
 var writeRights = []writeRight{
 	{fileWriteData, "FILE_WRITE_DATA", "FILE_ADD_FILE", true},
 	{fileAppendData, "FILE_APPEND_DATA", "FILE_ADD_SUBDIRECTORY", true},
