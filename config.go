@@ -18,7 +18,7 @@ var reloads atomic.Int64
 type config struct {
 	dataDir   string
 	wrenchDir string
-	euid      int // the effective user the trust rules allow besides root
+	euid      userID // the user the trust rules allow besides root (a uid on unix, a SID on Windows)
 
 	mu         sync.Mutex // guards adding to categories
 	categories atomic.Pointer[map[string]*category]

@@ -37,6 +37,20 @@ func refusedSnapshot(key fileKey, path, reason string) *snapshot {
 	return &snapshot{key: key, path: path}
 }
 
+// store makes s the category's snapshot and returns it if it can be used.
+func (c *category) store(s *snapshot) *snapshot {
+	c.snap.Store(s)
+	return s.usable()
+}
+
+// usable is s, or nil when s is a refusal.
+func (s *snapshot) usable() *snapshot {
+	if s.rules == nil {
+		return nil
+	}
+	return s
+}
+
 // liveRule is a rule of one file state with the counts it has used up.
 type liveRule struct {
 	Rule

@@ -16,8 +16,12 @@ import (
 // defaultDataDir is /var/lib, so rules live in /var/lib/wrench.
 func defaultDataDir() string { return "/var/lib" }
 
+// userID identifies the user whose files, besides root's, are trusted: a
+// uid. It is an alias so the unix rules keep taking a plain int.
+type userID = int
+
 // effectiveUser is the user whose files, besides root's, are trusted.
-func effectiveUser() int { return os.Geteuid() }
+func effectiveUser() userID { return os.Geteuid() }
 
 // fileKey is a file's identity and state as fstat gives it. Any rewrite,
 // touch, replacement, chmod or chown changes it; mode and owner are in it
@@ -186,20 +190,6 @@ func (c *category) reload(cf *config, seen fileKey) *snapshot {
 		return c.store(refusedSnapshot(key, c.path, fmt.Sprintf("grew over the %d byte limit while being read", MaxFileSize)))
 	}
 	return c.store(newSnapshot(key, c.path, data))
-}
-
-// store makes s the category's snapshot and returns it if it can be used.
-func (c *category) store(s *snapshot) *snapshot {
-	c.snap.Store(s)
-	return s.usable()
-}
-
-// usable is s, or nil when s is a refusal.
-func (s *snapshot) usable() *snapshot {
-	if s.rules == nil {
-		return nil
-	}
-	return s
 }
 
 // dirHandle keeps a descriptor of the verified wrench directory, so the hot

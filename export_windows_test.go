@@ -1,0 +1,12 @@
+//go:build windows
+
+package wrench
+
+// VerifyPathWindows exposes the Windows trust check the command uses.
+var VerifyPathWindows = verifyPathWindows
+
+// ExtendedPath exposes how paths are put in \\?\ form before opening.
+var ExtendedPath = extendedPath
+
+// DefaultDataDir exposes the data directory used until SetDataDir.
+var DefaultDataDir = defaultDataDir

@@ -1,0 +1,294 @@
+package wrench
+
+import (
+	"fmt"
+
+	gc "gopkg.in/check.v1"
+)
+
+// aclSuite tests the Windows trust rules. They are plain Go, so they run on
+// every platform; the Test function in wrench_test.go runs this suite.
+type aclSuite struct{}
+
+var _ = gc.Suite(&aclSuite{})
+
+const (
+	testUser  = "S-1-5-21-1111111111-2222222222-3333333333-1001"
+	otherUser = "S-1-5-21-1111111111-2222222222-3333333333-1002"
+
+	// Read-only masks as Windows writes them into ACLs.
+	fileGenericRead    = 0x00120089 // FILE_GENERIC_READ
+	fileGenericExecute = 0x001200a0 // FILE_GENERIC_EXECUTE
+	readControl        = 0x00020000
+	synchronize        = 0x00100000
+	genericRead        = 0x80000000
+	genericExecute     = 0x20000000
+	fileAllAccess      = 0x001f01ff
+)
+
+// trustedFile is a category file as a careful administrator leaves it:
+// owned by the user, full control for the user, SYSTEM and Administrators
+// (inherited), read for Users.
+func trustedFile() aclFacts {
+	return aclFacts{
+		kind:  kindRegular,
+		size:  100,
+		owner: testUser,
+		dacl: []ace{
+			{allow: true, sid: sidSystem, mask: fileAllAccess, inherited: true},
+			{allow: true, sid: sidAdministrators, mask: fileAllAccess, inherited: true},
+			{allow: true, sid: testUser, mask: fileAllAccess},
+			{allow: true, sid: "S-1-5-32-545", mask: fileGenericRead, inherited: true},
+		},
+	}
+}
+
+func trustedDir() aclFacts {
+	f := trustedFile()
+	f.kind = kindDirectory
+	f.size = 0
+	return f
+}
+
+// withACE is facts with one more ACE at the end of the DACL.
+func withACE(f aclFacts, e ace) aclFacts {
+	f.dacl = append(append([]ace(nil), f.dacl...), e)
+	return f
+}
+
+func (*aclSuite) TestTrustedShapesPass(c *gc.C) {
+	c.Check(aclFileVerdict(trustedFile(), testUser), gc.Equals, "")
+	c.Check(aclDirVerdict(trustedDir(), testUser), gc.Equals, "")
+}
+
+func (*aclSuite) TestOwners(c *gc.C) {
+	for _, t := range []struct {
+		owner, user string
+		reason      string
+	}{
+		{testUser, testUser, ""},
+		{sidSystem, testUser, ""},
+		{sidAdministrators, testUser, ""},
+		{sidSystem, "", ""},
+		{sidAdministrators, "", ""},
+		{otherUser, testUser, "is owned by " + otherUser + ", not by this process's user (" + testUser + "), SYSTEM or Administrators"},
+		{"S-1-1-0", testUser, "is owned by Everyone (S-1-1-0), not by this process's user (" + testUser + "), SYSTEM or Administrators"},
+		{"S-1-5-32-545", testUser, "is owned by Users (S-1-5-32-545), not by this process's user (" + testUser + "), SYSTEM or Administrators"},
+		{"S-1-5-11", testUser, "is owned by Authenticated Users (S-1-5-11), not by this process's user (" + testUser + "), SYSTEM or Administrators"},
+		{"S-1-5-7", testUser, "is owned by ANONYMOUS LOGON (S-1-5-7), not by this process's user (" + testUser + "), SYSTEM or Administrators"},
+		{sidOwnerRights, testUser, "is owned by OWNER RIGHTS (S-1-3-4), not by this process's user (" + testUser + "), SYSTEM or Administrators"},
+		{testUser, "", "is owned by " + testUser + ", not by SYSTEM or Administrators (this process's user is unknown)"},
+		{"", testUser, "has no owner in its security descriptor"},
+		{"", "", "has no owner in its security descriptor"},
+	} {
+		comment := gc.Commentf("owner %q, user %q", t.owner, t.user)
+		// Only the owner varies: the DACL grants write to SYSTEM and
+		// Administrators alone, so it passes whoever the user is.
+		f, d := trustedFile(), trustedDir()
+		f.owner, d.owner = t.owner, t.owner
+		f.dacl, d.dacl = f.dacl[:2], d.dacl[:2]
+		c.Check(aclFileVerdict(f, t.user), gc.Equals, t.reason, comment)
+		c.Check(aclDirVerdict(d, t.user), gc.Equals, t.reason, comment)
+	}
+}
+
+func (*aclSuite) TestPrincipals(c *gc.C) {
+	for _, t := range []struct {
+		sid     string
+		trusted bool
+		named   string
+	}{
+		{testUser, true, ""},
+		{sidSystem, true, ""},
+		{sidAdministrators, true, ""},
+		{sidOwnerRights, true, ""},
+		{"S-1-1-0", false, "Everyone (S-1-1-0)"},
+		{"S-1-5-32-545", false, "Users (S-1-5-32-545)"},
+		{"S-1-5-11", false, "Authenticated Users (S-1-5-11)"},
+		{"S-1-5-4", false, "INTERACTIVE (S-1-5-4)"},
+		{"S-1-5-32-546", false, "Guests (S-1-5-32-546)"},
+		{"S-1-5-7", false, "ANONYMOUS LOGON (S-1-5-7)"},
+		{"S-1-5-19", false, "LOCAL SERVICE (S-1-5-19)"},
+		{"S-1-15-2-1", false, "ALL APPLICATION PACKAGES (S-1-15-2-1)"},
+		// An effective CREATOR OWNER ACE matches no token; it is refused
+		// rather than reasoned about.
+		{"S-1-3-0", false, "CREATOR OWNER (S-1-3-0)"},
+		{otherUser, false, otherUser},
+	} {
+		for _, dir := range []bool{false, true} {
+			comment := gc.Commentf("sid %s, directory %v", t.sid, dir)
+			e := ace{allow: true, sid: t.sid, mask: fileWriteData}
+			var reason string
+			if dir {
+				reason = aclDirVerdict(withACE(trustedDir(), e), testUser)
+			} else {
+				reason = aclFileVerdict(withACE(trustedFile(), e), testUser)
+			}
+			if t.trusted {
+				c.Check(reason, gc.Equals, "", comment)
+				continue
+			}
+			right := "FILE_WRITE_DATA"
+			if dir {
+				right = "FILE_ADD_FILE"
+			}
+			c.Check(reason, gc.Equals, fmt.Sprintf("grants write (%s) to %s through an explicit ACE", right, t.named), comment)
+		}
+	}
+}
+
+func (*aclSuite) TestUnknownUserTrustsOnlySystemAndAdministrators(c *gc.C) {
+	f := trustedFile()
+	f.owner = sidSystem
+	c.Check(aclFileVerdict(f, ""), gc.Equals,
+		"grants write (FILE_WRITE_DATA, FILE_APPEND_DATA, FILE_WRITE_EA, FILE_WRITE_ATTRIBUTES, DELETE, WRITE_DAC, WRITE_OWNER) to "+testUser+" through an explicit ACE")
+}
+
+func (*aclSuite) TestAccessRights(c *gc.C) {
+	for _, t := range []struct {
+		mask      uint32
+		file, dir string // the rights named, "" when trusted
+	}{
+		{fileWriteData, "FILE_WRITE_DATA", "FILE_ADD_FILE"},
+		{fileAppendData, "FILE_APPEND_DATA", "FILE_ADD_SUBDIRECTORY"},
+		{fileWriteEA, "FILE_WRITE_EA", "FILE_WRITE_EA"},
+		{fileWriteAttributes, "FILE_WRITE_ATTRIBUTES", "FILE_WRITE_ATTRIBUTES"},
+		{accessDelete, "DELETE", "DELETE"},
+		{writeDAC, "WRITE_DAC", "WRITE_DAC"},
+		{writeOwner, "WRITE_OWNER", "WRITE_OWNER"},
+		{genericWrite, "GENERIC_WRITE", "GENERIC_WRITE"},
+		{genericAll, "GENERIC_ALL", "GENERIC_ALL"},
+		// Deleting children is replacing category files; a file has none.
+		{fileDeleteChild, "", "FILE_DELETE_CHILD"},
+		{fileAllAccess,
+			"FILE_WRITE_DATA, FILE_APPEND_DATA, FILE_WRITE_EA, FILE_WRITE_ATTRIBUTES, DELETE, WRITE_DAC, WRITE_OWNER",
+			"FILE_ADD_FILE, FILE_ADD_SUBDIRECTORY, FILE_WRITE_EA, FILE_DELETE_CHILD, FILE_WRITE_ATTRIBUTES, DELETE, WRITE_DAC, WRITE_OWNER"},
+		{0x001301bf, // "Modify"
+			"FILE_WRITE_DATA, FILE_APPEND_DATA, FILE_WRITE_EA, FILE_WRITE_ATTRIBUTES, DELETE",
+			"FILE_ADD_FILE, FILE_ADD_SUBDIRECTORY, FILE_WRITE_EA, FILE_WRITE_ATTRIBUTES, DELETE"},
+		{fileGenericRead, "", ""},
+		{fileGenericExecute, "", ""},
+		{readControl, "", ""},
+		{synchronize, "", ""},
+		{genericRead, "", ""},
+		{genericExecute, "", ""},
+		{genericRead | genericExecute | synchronize, "", ""},
+	} {
+		comment := gc.Commentf("mask %#08x", t.mask)
+		e := ace{allow: true, sid: "S-1-1-0", mask: t.mask}
+		c.Check(aclFileVerdict(withACE(trustedFile(), e), testUser), gc.Equals, grantReason(t.file, "Everyone (S-1-1-0)", false), comment)
+		c.Check(aclDirVerdict(withACE(trustedDir(), e), testUser), gc.Equals, grantReason(t.dir, "Everyone (S-1-1-0)", false), comment)
+	}
+}
+
+// grantReason is the refusal for an ACE granting rights to who, or "" when
+// rights is empty.
+func grantReason(rights, who string, inherited bool) string {
+	if rights == "" {
+		return ""
+	}
+	how := "an explicit ACE"
+	if inherited {
+		how = "an inherited ACE"
+	}
+	return fmt.Sprintf("grants write (%s) to %s through %s", rights, who, how)
+}
+
+func (*aclSuite) TestInheritedAndExplicitACEs(c *gc.C) {
+	for _, inherited := range []bool{false, true} {
+		e := ace{allow: true, sid: "S-1-1-0", mask: genericWrite, inherited: inherited}
+		c.Check(aclFileVerdict(withACE(trustedFile(), e), testUser), gc.Equals,
+			grantReason("GENERIC_WRITE", "Everyone (S-1-1-0)", inherited))
+		e = ace{allow: true, sid: "S-1-5-32-545", mask: fileWriteData | fileAppendData, inherited: inherited}
+		c.Check(aclDirVerdict(withACE(trustedDir(), e), testUser), gc.Equals,
+			grantReason("FILE_ADD_FILE, FILE_ADD_SUBDIRECTORY", "Users (S-1-5-32-545)", inherited))
+	}
+	c.Check(aclFileVerdict(withACE(trustedFile(), ace{allow: true, sid: "S-1-1-0", mask: genericWrite, inherited: true}), testUser),
+		gc.Equals, "grants write (GENERIC_WRITE) to Everyone (S-1-1-0) through an inherited ACE")
+}
+
+func (*aclSuite) TestInheritOnlyACEsGrantNothingHere(c *gc.C) {
+	// The CREATOR OWNER template every directory under C:\ProgramData
+	// carries, and a careless one for Users: both apply to children only.
+	for _, e := range []ace{
+		{allow: true, sid: "S-1-3-0", mask: genericAll, inherited: true, inheritOnly: true},
+		{allow: true, sid: "S-1-5-32-545", mask: genericWrite, inheritOnly: true},
+	} {
+		c.Check(aclDirVerdict(withACE(trustedDir(), e), testUser), gc.Equals, "", gc.Commentf("%+v", e))
+		c.Check(aclFileVerdict(withACE(trustedFile(), e), testUser), gc.Equals, "", gc.Commentf("%+v", e))
+		// The same ACE without the flag applies to the object itself.
+		e.inheritOnly = false
+		c.Check(aclDirVerdict(withACE(trustedDir(), e), testUser), gc.Matches, "grants write .*", gc.Commentf("%+v", e))
+	}
+}
+
+func (*aclSuite) TestDenyACEsDoNotGrant(c *gc.C) {
+	deny := ace{allow: false, sid: "S-1-1-0", mask: fileAllAccess | genericAll | genericWrite}
+	c.Check(aclFileVerdict(withACE(trustedFile(), deny), testUser), gc.Equals, "")
+	c.Check(aclDirVerdict(withACE(trustedDir(), deny), testUser), gc.Equals, "")
+	deny.inherited = true
+	c.Check(aclFileVerdict(withACE(trustedFile(), deny), testUser), gc.Equals, "")
+
+	// A deny ahead of an allow is not credited with taking it back.
+	f := trustedFile()
+	f.dacl = append([]ace{{allow: false, sid: "S-1-5-32-545", mask: genericWrite}}, f.dacl...)
+	f = withACE(f, ace{allow: true, sid: "S-1-5-32-545", mask: genericWrite})
+	c.Check(aclFileVerdict(f, testUser), gc.Equals, "grants write (GENERIC_WRITE) to Users (S-1-5-32-545) through an explicit ACE")
+}
+
+func (*aclSuite) TestNullAndEmptyDACLs(c *gc.C) {
+	f, d := trustedFile(), trustedDir()
+	f.nullDACL, f.dacl = true, nil
+	d.nullDACL, d.dacl = true, nil
+	c.Check(aclFileVerdict(f, testUser), gc.Equals, "has a NULL DACL, which lets everyone write it")
+	c.Check(aclDirVerdict(d, testUser), gc.Equals, "has a NULL DACL, which lets everyone write it")
+
+	// An empty DACL grants nothing to anyone; the owner keeps its implicit
+	// rights, and the owner is trusted.
+	f.nullDACL, d.nullDACL = false, false
+	c.Check(aclFileVerdict(f, testUser), gc.Equals, "")
+	c.Check(aclDirVerdict(d, testUser), gc.Equals, "")
+
+	// The owner is judged before the DACL.
+	f.owner, f.nullDACL = "S-1-1-0", true
+	c.Check(aclFileVerdict(f, testUser), gc.Matches, "is owned by Everyone .*")
+}
+
+func (*aclSuite) TestFirstWritableACEIsNamed(c *gc.C) {
+	f := trustedFile()
+	f = withACE(f, ace{allow: true, sid: "S-1-5-11", mask: fileGenericRead})
+	f = withACE(f, ace{allow: true, sid: "S-1-5-32-545", mask: fileAppendData, inherited: true})
+	f = withACE(f, ace{allow: true, sid: "S-1-1-0", mask: genericAll})
+	c.Check(aclFileVerdict(f, testUser), gc.Equals, "grants write (FILE_APPEND_DATA) to Users (S-1-5-32-545) through an inherited ACE")
+}
+
+func (*aclSuite) TestKinds(c *gc.C) {
+	for _, t := range []struct {
+		kind      fileKind
+		file, dir string
+	}{
+		{kindRegular, "", "is a regular file, not a directory"},
+		{kindDirectory, "is a directory, not a regular file", ""},
+		{kindReparsePoint, "is a reparse point (a symbolic link or junction), not a regular file",
+			"is a reparse point (a symbolic link or junction), not a directory"},
+		{kindFIFO, "is a named pipe (FIFO), not a regular file", "is a named pipe (FIFO), not a directory"},
+		{kindDevice, "is a device, not a regular file", "is a device, not a directory"},
+	} {
+		f := trustedFile()
+		f.kind = t.kind
+		c.Check(aclFileVerdict(f, testUser), gc.Equals, t.file, gc.Commentf("%v", t.kind))
+		c.Check(aclDirVerdict(f, testUser), gc.Equals, t.dir, gc.Commentf("%v", t.kind))
+	}
+}
+
+func (*aclSuite) TestFileSize(c *gc.C) {
+	f := trustedFile()
+	f.size = MaxFileSize
+	c.Check(aclFileVerdict(f, testUser), gc.Equals, "")
+	f.size = MaxFileSize + 1
+	c.Check(aclFileVerdict(f, testUser), gc.Equals, "is 65537 bytes, over the 65536 byte limit")
+	// A directory's size is no concern.
+	d := trustedDir()
+	d.size = 10 * MaxFileSize
+	c.Check(aclDirVerdict(d, testUser), gc.Equals, "")
+}
