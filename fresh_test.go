@@ -45,15 +45,6 @@ func (s *freshSuite) TestRewriteInPlaceWithSameSize(c *gc.C) {
 	c.Check(wrench.IsActive("agent", "y"), gc.Equals, true)
 }
 
-func (s *freshSuite) TestChmodBetweenCalls(c *gc.C) {
-	path := s.writeFile(c, "agent", "x\n")
-	c.Check(wrench.IsActive("agent", "x"), gc.Equals, true)
-	c.Assert(os.Chmod(path, 0o666), gc.IsNil)
-	c.Check(wrench.IsActive("agent", "x"), gc.Equals, false)
-	c.Assert(os.Chmod(path, 0o644), gc.IsNil)
-	c.Check(wrench.IsActive("agent", "x"), gc.Equals, true)
-}
-
 func (s *freshSuite) TestRenameDirectoryAway(c *gc.C) {
 	s.writeFile(c, "agent", "x\n")
 	c.Check(wrench.IsActive("agent", "x"), gc.Equals, true)

@@ -19,3 +19,12 @@ func (s *freshSuite) TestChownBetweenCalls(c *gc.C) {
 	c.Assert(os.Chown(path, 0, 0), gc.IsNil)
 	c.Check(wrench.IsActive("agent", "x"), gc.Equals, true)
 }
+
+func (s *freshSuite) TestChmodBetweenCalls(c *gc.C) {
+	path := s.writeFile(c, "agent", "x\n")
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, true)
+	c.Assert(os.Chmod(path, 0o666), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, false)
+	c.Assert(os.Chmod(path, 0o644), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, true)
+}

@@ -3,8 +3,10 @@ package wrench_test
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/juju/loggo/v2"
 	gc "gopkg.in/check.v1"
@@ -61,8 +63,20 @@ func (s *baseSuite) writeFile(c *gc.C, category, content string) string {
 	tmp := path + ".tmp"
 	c.Assert(os.WriteFile(tmp, []byte(content), 0o644), gc.IsNil)
 	c.Assert(os.Chmod(tmp, 0o644), gc.IsNil)
-	c.Assert(os.Rename(tmp, path), gc.IsNil)
+	c.Assert(renameOver(tmp, path), gc.IsNil)
 	return path
+}
+
+// renameOver renames from over to. Windows refuses to replace a file that
+// is open at that moment, as it is while IsActive reads it, so a writer
+// there tries again for a while, as the wrench command does.
+func renameOver(from, to string) error {
+	err := os.Rename(from, to)
+	for i := 0; err != nil && runtime.GOOS == "windows" && i < 200; i++ {
+		time.Sleep(5 * time.Millisecond)
+		err = os.Rename(from, to)
+	}
+	return err
 }
 
 // logged returns the captured log messages at level that contain text.

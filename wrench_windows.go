@@ -138,6 +138,7 @@ func (c *category) failed(err error) {
 func (c *category) reload(cf *config, h windows.Handle, st handleState) *snapshot {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	reloads.Add(1)
 	c.lastErr = ""
 	if s := c.snap.Load(); s != nil && s.key == st.key {
 		return s.usable() // another call read this state meanwhile: keep its counts

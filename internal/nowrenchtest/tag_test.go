@@ -16,9 +16,9 @@ import (
 // goCommand runs the go command of the toolchain running this test.
 func goCommand(t *testing.T, args ...string) string {
 	t.Helper()
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goBin); err != nil {
-		t.Skipf("no Go toolchain at %s to build with the nowrench tag (as under wine)", goBin)
+	goBin, err := exec.LookPath(filepath.Join(runtime.GOROOT(), "bin", "go"))
+	if err != nil {
+		t.Skipf("no Go toolchain to build with the nowrench tag (as under wine): %v", err)
 	}
 	cmd := exec.Command(goBin, args...)
 	out, err := cmd.CombinedOutput()
