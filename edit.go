@@ -211,8 +211,10 @@ func ruleFor(feature, trigger string) (string, error) {
 	if trigger == "" {
 		return "", nil
 	}
-	if strings.ContainsAny(trigger, " \t\r\n#") {
-		return "", errors.Errorf("bad trigger %q: a trigger is one field, without blanks, line breaks or \"#\"", trigger)
+	// One field, or the line would say something else: "on # x" has a
+	// comment, and "#x" alone would leave a bare feature, always on.
+	if strings.ContainsAny(trigger, " \t\r\n") || strings.HasPrefix(trigger, "#") {
+		return "", errors.Errorf("bad trigger %q: a trigger is one field, without blanks or line breaks, not starting with \"#\"", trigger)
 	}
 	rule, err := parseLine(feature + " " + trigger)
 	if err != nil {

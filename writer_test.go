@@ -114,7 +114,8 @@ func (s *writerSuite) TestSetRefusesWhatIsActiveWouldSkip(c *gc.C) {
 	for i, t := range []struct {
 		feature, trigger, err string
 	}{
-		{"b", "on#x", `.*/agent: bad trigger "on#x": .*`},
+		{"b", "on#x", `.*/agent: bad trigger "on#x": term "on#x": unknown action "on#x" .*`},
+		{"b", "#x", `.*/agent: bad trigger "#x": a trigger is one field.*`},
 		{"b", "sleep", `.*/agent: bad trigger "sleep": .*sleep needs a duration.*`},
 		{"b", "on->repeat", `.*/agent: bad trigger "on->repeat": .*`},
 		{"b", "on # comment", `.*/agent: bad trigger "on # comment": a trigger is one field.*`},
