@@ -97,11 +97,7 @@ func (r *Report) Problems() int {
 // file. The error is for a bad category name; what Check finds on disk is
 // in the Report.
 func Check(categories ...string) (Report, error) {
-	uid := -1
-	if checksOtherUsers {
-		uid = effectiveUser()
-	}
-	return check(uid, categories)
+	return check(callerUID(), categories)
 }
 
 // CheckUser is Check for a process running as uid, which need not be the

@@ -175,3 +175,7 @@ func accessVerdict(o ownership, uid int, bit uint32, what string) string {
 // checksOtherUsers is true: on unix, Check can judge for any uid, because
 // the trust rules are about owners and mode bits.
 const checksOtherUsers = true
+
+// callerUID is the user this process writes and checks as: its effective
+// uid, the one IsActive in this process would trust besides root.
+func callerUID() int { return os.Geteuid() }

@@ -3,6 +3,7 @@
 package wrench
 
 import (
+	"os"
 	"path/filepath"
 
 	"github.com/juju/errors"
@@ -28,7 +29,7 @@ func (d *rulesDir) lock() (unlock func(), err error) {
 		unix.Close(fd)
 		return nil, errors.Errorf("lock file %s is %s, not a regular file", path, kind)
 	}
-	if int64(st.Uid) == int64(effectiveUser()) && st.Mode&0o7777 != 0o644 {
+	if int64(st.Uid) == int64(os.Geteuid()) && st.Mode&0o7777 != 0o644 {
 		unix.Fchmod(fd, 0o644) // best effort: a umask may have narrowed it
 	}
 	for {

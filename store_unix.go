@@ -86,18 +86,6 @@ func (d *rulesDir) createTemp(name string) (string, int, error) {
 	}
 }
 
-// writeSynced writes data to f, syncs and closes it.
-func writeSynced(f *os.File, data []byte) error {
-	_, err := f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
 // remove removes the entry name (a file, or whatever else is there that is
 // not a directory) and reports whether there was one. A symbolic link is
 // removed, not followed.

@@ -47,6 +47,18 @@ func isTempName(name string) bool {
 // temporary file, "rename" it over the old one).
 var writeFault = func(step string) error { return nil }
 
+// writeSynced writes data to f, syncs and closes it.
+func writeSynced(f *os.File, data []byte) error {
+	_, err := f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 // notDirError says that the wrench directory's path is something else.
 type notDirError struct {
 	path string
@@ -282,7 +294,7 @@ func editCategory(category string, mode editMode, change func(old []byte) (data 
 		return errors.Annotatef(err, "refusing to write %s", path)
 	}
 	defer d.close()
-	euid := effectiveUser()
+	euid := callerUID()
 	if reason := d.verdict(euid); reason != "" {
 		return errors.Errorf("refusing to write %s: the wrench directory %s %s, so IsActive would ignore it", path, dir, reason)
 	}
