@@ -1,7 +1,6 @@
 package wrench_test
 
 import (
-	"os"
 	"path/filepath"
 
 	gc "gopkg.in/check.v1"
@@ -46,7 +45,7 @@ func (s *listSuite) TestList(c *gc.C) {
 	c.Assert(agent.Problems, gc.HasLen, 1)
 	c.Check(agent.Problems[0].Line, gc.Equals, 4)
 	c.Check(agent.Problems[0].Text, gc.Equals, "bad on#x")
-	c.Check(agent.Problems[0].Error(), gc.Matches, `.*/machine-agent:4: bad trigger "on#x": .*`)
+	c.Check(agent.Problems[0].Error(), gc.Matches, `.*[/\\]machine-agent:4: bad trigger "on#x": .*`)
 
 	// Named categories come in the order named, once each; one without a
 	// file is left out.
@@ -58,7 +57,7 @@ func (s *listSuite) TestList(c *gc.C) {
 }
 
 func (s *listSuite) TestListWithoutADirectory(c *gc.C) {
-	c.Assert(os.Remove(s.dir), gc.IsNil)
+	s.noWrenchDir(c)
 	files, err := wrench.List()
 	c.Check(err, gc.IsNil)
 	c.Check(files, gc.HasLen, 0)
@@ -80,8 +79,8 @@ func (s *listSuite) TestBadCategoryIsRefused(c *gc.C) {
 	for _, category := range []string{"", "../etc", "a/b", ".lock"} {
 		c.Logf("category %q", category)
 		_, err := wrench.List("agent", category)
-		c.Check(err, gc.ErrorMatches, `.*/wrench: (empty category name|category name .*)`)
+		c.Check(err, gc.ErrorMatches, `.*[/\\]wrench: (empty category name|category name .*)`)
 		_, err = wrench.Check(category)
-		c.Check(err, gc.ErrorMatches, `.*/wrench: (empty category name|category name .*)`)
+		c.Check(err, gc.ErrorMatches, `.*[/\\]wrench: (empty category name|category name .*)`)
 	}
 }

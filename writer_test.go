@@ -22,6 +22,15 @@ type writerSuite struct {
 
 var _ = gc.Suite(&writerSuite{})
 
+// noWrenchDir points wrench at a fresh data directory without a wrench
+// directory in it. (Removing the one there is not portable: wine 8 fails
+// os.RemoveAll.)
+func (s *baseSuite) noWrenchDir(c *gc.C) {
+	s.dataDir = tempDir(c)
+	s.dir = filepath.Join(s.dataDir, "wrench")
+	wrench.SetDataDir(s.dataDir)
+}
+
 // content is the category file's content, or "<none>" when it is missing.
 func (s *writerSuite) content(c *gc.C, category string) string {
 	data, err := os.ReadFile(filepath.Join(s.dir, category))
@@ -114,16 +123,16 @@ func (s *writerSuite) TestSetRefusesWhatIsActiveWouldSkip(c *gc.C) {
 	for i, t := range []struct {
 		feature, trigger, err string
 	}{
-		{"b", "on#x", `.*/agent: bad trigger "on#x": term "on#x": unknown action "on#x" .*`},
-		{"b", "#x", `.*/agent: bad trigger "#x": a trigger is one field.*`},
-		{"b", "sleep", `.*/agent: bad trigger "sleep": .*sleep needs a duration.*`},
-		{"b", "on->repeat", `.*/agent: bad trigger "on->repeat": .*`},
-		{"b", "on # comment", `.*/agent: bad trigger "on # comment": a trigger is one field.*`},
-		{"b", "on\nc", `.*/agent: bad trigger "on\\nc": a trigger is one field.*`},
-		{"b", "0%on", `.*/agent: bad trigger "0%on": .*`},
-		{"#b", "on", `.*/agent: feature name "#b" starts with "#".*`},
-		{"b c", "on", `.*/agent: feature name "b c" contains a space.*`},
-		{"", "on", `.*/agent: empty feature name`},
+		{"b", "on#x", `.*[/\\]agent: bad trigger "on#x": term "on#x": unknown action "on#x" .*`},
+		{"b", "#x", `.*[/\\]agent: bad trigger "#x": a trigger is one field.*`},
+		{"b", "sleep", `.*[/\\]agent: bad trigger "sleep": .*sleep needs a duration.*`},
+		{"b", "on->repeat", `.*[/\\]agent: bad trigger "on->repeat": .*`},
+		{"b", "on # comment", `.*[/\\]agent: bad trigger "on # comment": a trigger is one field.*`},
+		{"b", "on\nc", `.*[/\\]agent: bad trigger "on\\nc": a trigger is one field.*`},
+		{"b", "0%on", `.*[/\\]agent: bad trigger "0%on": .*`},
+		{"#b", "on", `.*[/\\]agent: feature name "#b" starts with "#".*`},
+		{"b c", "on", `.*[/\\]agent: feature name "b c" contains a space.*`},
+		{"", "on", `.*[/\\]agent: empty feature name`},
 	} {
 		c.Logf("test %d: %q %q", i, t.feature, t.trigger)
 		err := wrench.Set("agent", t.feature, t.trigger)
@@ -134,21 +143,21 @@ func (s *writerSuite) TestSetRefusesWhatIsActiveWouldSkip(c *gc.C) {
 }
 
 func (s *writerSuite) TestBadCategoryIsRefused(c *gc.C) {
-	c.Assert(os.Remove(s.dir), gc.IsNil)
+	s.noWrenchDir(c)
 	for _, category := range []string{"", "../etc", "a/b", ".hidden", "a b", strings.Repeat("x", 65), ".lock"} {
 		c.Logf("category %q", category)
-		c.Check(wrench.Set(category, "a", "on"), gc.ErrorMatches, `.*/wrench: (empty category name|category name .*)`)
-		c.Check(wrench.Apply(category, []byte("a\n")), gc.ErrorMatches, `.*/wrench: (empty category name|category name .*)`)
-		c.Check(wrench.Unset(category, "a"), gc.ErrorMatches, `.*/wrench: (empty category name|category name .*)`)
-		c.Check(wrench.Release(category, "a", 1), gc.ErrorMatches, `.*/wrench: (empty category name|category name .*)`)
-		c.Check(wrench.Clear(category), gc.ErrorMatches, `.*/wrench: (empty category name|category name .*)`)
+		c.Check(wrench.Set(category, "a", "on"), gc.ErrorMatches, `.*[/\\]wrench: (empty category name|category name .*)`)
+		c.Check(wrench.Apply(category, []byte("a\n")), gc.ErrorMatches, `.*[/\\]wrench: (empty category name|category name .*)`)
+		c.Check(wrench.Unset(category, "a"), gc.ErrorMatches, `.*[/\\]wrench: (empty category name|category name .*)`)
+		c.Check(wrench.Release(category, "a", 1), gc.ErrorMatches, `.*[/\\]wrench: (empty category name|category name .*)`)
+		c.Check(wrench.Clear(category), gc.ErrorMatches, `.*[/\\]wrench: (empty category name|category name .*)`)
 	}
 	// Nothing was created, not even the wrench directory.
 	c.Check(dirEntries(c, s.dataDir), gc.DeepEquals, []string{})
 }
 
 func (s *writerSuite) TestSetCreatesTheDirectory(c *gc.C) {
-	c.Assert(os.Remove(s.dir), gc.IsNil)
+	s.noWrenchDir(c)
 	c.Assert(wrench.Set("agent", "a", ""), gc.IsNil)
 	c.Check(wrench.IsActive("agent", "a"), gc.Equals, true)
 }
@@ -156,8 +165,8 @@ func (s *writerSuite) TestSetCreatesTheDirectory(c *gc.C) {
 func (s *writerSuite) TestMissingDataDirIsAnError(c *gc.C) {
 	missing := filepath.Join(s.dataDir, "typo")
 	wrench.SetDataDir(missing)
-	c.Check(wrench.Set("agent", "a", ""), gc.ErrorMatches, `cannot create .*/typo/wrench: data directory .*/typo does not exist`)
-	c.Check(wrench.Apply("agent", nil), gc.ErrorMatches, `cannot create .*/typo/wrench: data directory .*/typo does not exist`)
+	c.Check(wrench.Set("agent", "a", ""), gc.ErrorMatches, `cannot create .*[/\\]typo[/\\]wrench: data directory .*[/\\]typo does not exist`)
+	c.Check(wrench.Apply("agent", nil), gc.ErrorMatches, `cannot create .*[/\\]typo[/\\]wrench: data directory .*[/\\]typo does not exist`)
 	c.Check(dirEntries(c, s.dataDir), gc.DeepEquals, []string{"wrench"})
 }
 
@@ -170,7 +179,7 @@ func (s *writerSuite) TestUnsetOfWhatIsNotThereWritesNothing(c *gc.C) {
 	c.Assert(wrench.Unset("other", "b"), gc.IsNil)
 	c.Check(s.entries(c), gc.DeepEquals, []string{wrench.LockName, "agent"})
 
-	c.Assert(os.RemoveAll(s.dir), gc.IsNil)
+	s.noWrenchDir(c)
 	c.Assert(wrench.Unset("agent", "b"), gc.IsNil)
 	c.Check(dirEntries(c, s.dataDir), gc.DeepEquals, []string{})
 }
@@ -197,12 +206,12 @@ func (s *writerSuite) TestApplyRefusesAnyBadLine(c *gc.C) {
 	for i, t := range []struct {
 		rules, err string
 	}{
-		{"a\nb on#x\n", `.*/agent:2: bad trigger "on#x": .*: nothing written`},
-		{"a\nb on#x\nc bogus\nd 1*\n", `.*/agent:2: bad trigger "on#x": .* \(and 2 more problems\): nothing written`},
-		{"a\n# fine\na off\n", `.*/agent:3: feature "a" is already set on line 1, which wins: nothing written`},
-		{"a on extra\n", `.*/agent:1: extra field "extra" .*`},
-		{"a\n\xff\n", `.*/agent:2: line is not valid UTF-8: nothing written`},
-		{strings.Repeat("#\n", wrench.MaxFileSize/2+1), `.*/agent: 65538 bytes of rules, over the 65536 byte limit IsActive reads: nothing written`},
+		{"a\nb on#x\n", `.*[/\\]agent:2: bad trigger "on#x": .*: nothing written`},
+		{"a\nb on#x\nc bogus\nd 1*\n", `.*[/\\]agent:2: bad trigger "on#x": .* \(and 2 more problems\): nothing written`},
+		{"a\n# fine\na off\n", `.*[/\\]agent:3: feature "a" is already set on line 1, which wins: nothing written`},
+		{"a on extra\n", `.*[/\\]agent:1: extra field "extra" .*`},
+		{"a\n\xff\n", `.*[/\\]agent:2: line is not valid UTF-8: nothing written`},
+		{strings.Repeat("#\n", wrench.MaxFileSize/2+1), `.*[/\\]agent: 65538 bytes of rules, over the 65536 byte limit IsActive reads: nothing written`},
 	} {
 		c.Logf("test %d", i)
 		c.Check(wrench.Apply("agent", []byte(t.rules)), gc.ErrorMatches, t.err)
@@ -215,7 +224,7 @@ func (s *writerSuite) TestSetRefusesToGrowOverTheLimit(c *gc.C) {
 	big := strings.Repeat("#", wrench.MaxFileSize-10) + "\n"
 	path := s.writeFile(c, "agent", big)
 	fi := lstat(c, path)
-	c.Check(wrench.Set("agent", "feature", "on"), gc.ErrorMatches, `.*/agent would be 65538 bytes, over the 65536 byte limit IsActive reads: nothing written`)
+	c.Check(wrench.Set("agent", "feature", "on"), gc.ErrorMatches, `.*[/\\]agent would be 65538 bytes, over the 65536 byte limit IsActive reads: nothing written`)
 	unchanged(c, path, fi, big)
 }
 
@@ -235,7 +244,7 @@ func (s *writerSuite) TestClear(c *gc.C) {
 	c.Check(s.entries(c), gc.DeepEquals, []string{".hidden", wrench.LockName, "not a category"})
 	c.Check(wrench.IsActive("b", "x"), gc.Equals, false)
 
-	c.Assert(os.RemoveAll(s.dir), gc.IsNil)
+	s.noWrenchDir(c)
 	c.Check(wrench.Clear(), gc.IsNil)
 	c.Check(wrench.Clear("a"), gc.IsNil)
 	c.Check(dirEntries(c, s.dataDir), gc.DeepEquals, []string{})
@@ -243,7 +252,7 @@ func (s *writerSuite) TestClear(c *gc.C) {
 
 func (s *writerSuite) TestClearRefusesADirectory(c *gc.C) {
 	c.Assert(os.Mkdir(filepath.Join(s.dir, "agent"), 0o755), gc.IsNil)
-	c.Check(wrench.Clear("agent"), gc.ErrorMatches, `cannot remove .*/wrench/agent: it is a directory, not a category file`)
+	c.Check(wrench.Clear("agent"), gc.ErrorMatches, `cannot remove .*[/\\]wrench[/\\]agent: it is a directory, not a category file`)
 }
 
 func (s *writerSuite) TestRelease(c *gc.C) {
@@ -257,18 +266,18 @@ func (s *writerSuite) TestRelease(c *gc.C) {
 func (s *writerSuite) TestReleaseNeedsAPausedRule(c *gc.C) {
 	path := s.writeFile(c, "agent", "a on\nb 3*on->pause # held\n")
 	fi := lstat(c, path)
-	c.Check(wrench.Release("agent", "a", 1), gc.ErrorMatches, `.*/agent:1: rule "on" for "a" has no pause, so there is nothing to release`)
-	c.Check(wrench.Release("agent", "c", 1), gc.ErrorMatches, `.*/agent: no rule for "c", so there is nothing to release`)
+	c.Check(wrench.Release("agent", "a", 1), gc.ErrorMatches, `.*[/\\]agent:1: rule "on" for "a" has no pause, so there is nothing to release`)
+	c.Check(wrench.Release("agent", "c", 1), gc.ErrorMatches, `.*[/\\]agent: no rule for "c", so there is nothing to release`)
 	c.Check(wrench.Release("agent", "b", 0), gc.ErrorMatches, `cannot release 0 calls: the count must be at least 1`)
 	c.Check(wrench.Release("agent", "b", -2), gc.ErrorMatches, `cannot release -2 calls: the count must be at least 1`)
-	c.Check(wrench.Release("other", "b", 1), gc.ErrorMatches, `.*/other: no rule for "b", so there is nothing to release`)
+	c.Check(wrench.Release("other", "b", 1), gc.ErrorMatches, `.*[/\\]other: no rule for "b", so there is nothing to release`)
 	unchanged(c, path, fi, "a on\nb 3*on->pause # held\n")
 
 	c.Assert(wrench.Release("agent", "b", 5), gc.IsNil)
 	c.Check(s.content(c, "agent"), gc.Equals, "a on\nb 5*off->pause # held\n")
 
-	c.Assert(os.RemoveAll(s.dir), gc.IsNil)
-	c.Check(wrench.Release("agent", "b", 1), gc.ErrorMatches, `.*/agent: no rule for "b", so there is nothing to release`)
+	s.noWrenchDir(c)
+	c.Check(wrench.Release("agent", "b", 1), gc.ErrorMatches, `.*[/\\]agent: no rule for "b", so there is nothing to release`)
 	c.Check(dirEntries(c, s.dataDir), gc.DeepEquals, []string{})
 }
 
@@ -291,7 +300,7 @@ func (s *writerSuite) TestAFailedWriteLeavesTheOldFile(c *gc.C) {
 			func() error { return wrench.Apply("agent", []byte("z\n")) },
 		} {
 			c.Logf("%s fails, write %d", step, i)
-			c.Check(write(), gc.ErrorMatches, `cannot (create a temporary file for|rename .* to) .*/agent: disk on fire`)
+			c.Check(write(), gc.ErrorMatches, `cannot (create a temporary file for|rename .* to) .*[/\\]agent: disk on fire`)
 			unchanged(c, path, fi, before)
 			c.Check(s.entries(c), gc.DeepEquals, []string{wrench.LockName, "agent"})
 		}

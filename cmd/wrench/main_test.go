@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	gc "gopkg.in/check.v1"
+
+	"github.com/go-wrench/wrench"
 )
 
 func Test(t *testing.T) { gc.TestingT(t) }
@@ -37,10 +40,10 @@ var _ = gc.Suite(&cmdSuite{})
 func (s *cmdSuite) SetUpSuite(c *gc.C) {
 	goCmd, err := exec.LookPath("go")
 	if err != nil {
-		goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
-		if _, err := os.Stat(goCmd); err != nil {
-			c.Skip("no go command to build wrench with")
-		}
+		goCmd, err = exec.LookPath(filepath.Join(runtime.GOROOT(), "bin", "go"))
+	}
+	if err != nil {
+		c.Skip("no go command to build wrench with (as under wine)")
 	}
 	s.buildDir = tempDir(c)
 	build := func(name string, flags ...string) string {
@@ -155,7 +158,7 @@ func (s *cmdSuite) TestHelp(c *gc.C) {
 		for _, cmd := range []string{"set", "unset", "release", "apply", "clear", "list", "check", "help"} {
 			c.Check(r.stdout, gc.Matches, `(?s).*\n  `+cmd+` .*`, gc.Commentf("%s missing", cmd))
 		}
-		c.Check(r.stdout, gc.Matches, `(?s).*--datadir DIR.*default /var/lib.*`)
+		c.Check(r.stdout, gc.Matches, `(?s).*--datadir DIR.*default `+regexp.QuoteMeta(wrench.DataDir())+`.*`)
 	}
 	for _, cmd := range []string{"set", "unset", "release", "apply", "clear", "list", "check", "help"} {
 		for _, args := range [][]string{{cmd, "--help"}, {cmd, "-h"}, {"help", cmd}, {cmd, "agent", "--help"}} {
@@ -211,12 +214,12 @@ func (s *cmdSuite) TestSetUnsetAndList(c *gc.C) {
 
 	r := s.run(c, "", "list")
 	ok(c, r)
-	c.Check(r.stdout, gc.Equals, fmt.Sprintf(`api (%[1]s/api)
+	c.Check(r.stdout, gc.Equals, fmt.Sprintf(`api (%s)
   slow-dial  sleep(2s)
-machine-agent (%[1]s/machine-agent)
+machine-agent (%s)
   refuse-upgrade  on
   fail-lease      30%%on
-`, s.dir))
+`, filepath.Join(s.dir, "api"), filepath.Join(s.dir, "machine-agent")))
 
 	// Flags may come after the arguments.
 	r = s.run(c, "", "list", "machine-agent", "--json")
@@ -245,7 +248,7 @@ func (s *cmdSuite) TestListShowsSkippedLines(c *gc.C) {
 	s.writeFile(c, "agent", "a\nb on#x\n")
 	r := s.run(c, "", "list")
 	ok(c, r)
-	c.Check(r.stdout, gc.Matches, `agent \(.*/agent\)\n  a  on\n  line 2 skipped: bad trigger "on#x": .*\n`)
+	c.Check(r.stdout, gc.Matches, `agent \(.*[/\\]agent\)\n  a  on\n  line 2 skipped: bad trigger "on#x": .*\n`)
 
 	r = s.run(c, "", "list", "--json")
 	ok(c, r)
@@ -285,9 +288,9 @@ func (s *cmdSuite) TestApplyWritesNothingOnAnyProblem(c *gc.C) {
 	fi, err := os.Stat(path)
 	c.Assert(err, gc.IsNil)
 	failed(c, s.run(c, "a\nb on#x\nc 0%on\n", "apply", "agent"), 1,
-		`wrench: apply: .*/wrench/agent:2: bad trigger "on#x": .* \(and 1 more problem\): nothing written`)
+		`wrench: apply: .*[/\\]wrench[/\\]agent:2: bad trigger "on#x": .* \(and 1 more problem\): nothing written`)
 	failed(c, s.run(c, strings.Repeat("#\n", 40000), "apply", "agent"), 1,
-		`wrench: apply: .*/wrench/agent: 65537 bytes of rules, over the 65536 byte limit IsActive reads: nothing written`)
+		`wrench: apply: .*[/\\]wrench[/\\]agent: 65537 bytes of rules, over the 65536 byte limit IsActive reads: nothing written`)
 	now, err := os.Stat(path)
 	c.Assert(err, gc.IsNil)
 	c.Check(os.SameFile(fi, now), gc.Equals, true)
@@ -300,18 +303,18 @@ func (s *cmdSuite) TestRefusedInputWritesNothing(c *gc.C) {
 		args    []string
 		pattern string
 	}{
-		{[]string{"set", "agent", "a", "on#x"}, `wrench: set: .*/wrench/agent: bad trigger "on#x": .*`},
-		{[]string{"set", "agent", "a", "#x"}, `wrench: set: .*/wrench/agent: bad trigger "#x": .*`},
-		{[]string{"set", "agent", "a", "2*on->repeat->off"}, `wrench: set: .*/wrench/agent: bad trigger .*`},
-		{[]string{"set", "agent", "#a"}, `wrench: set: .*/wrench/agent: feature name "#a" starts with "#", which starts a comment`},
-		{[]string{"set", "../etc", "a"}, `wrench: set: .*/wrench: category name "../etc" starts with "."`},
-		{[]string{"set", "etc/passwd", "a"}, `wrench: set: .*/wrench: category name "etc/passwd" has "/", outside A-Z a-z 0-9 . _ -`},
-		{[]string{"set", "a\nb", "a"}, `wrench: set: .*/wrench: category name "a\\nb" has "\\n", outside .*`},
-		{[]string{"set", ".lock", "a"}, `wrench: set: .*/wrench: category name ".lock" starts with "."`},
-		{[]string{"apply", "a/b"}, `wrench: apply: .*/wrench: category name "a/b" .*`},
-		{[]string{"clear", "ok", "a/b"}, `wrench: clear: .*/wrench: category name "a/b" .*`},
-		{[]string{"list", "a/b"}, `wrench: list: .*/wrench: category name "a/b" .*`},
-		{[]string{"check", "a/b"}, `wrench: check: .*/wrench: category name "a/b" .*`},
+		{[]string{"set", "agent", "a", "on#x"}, `wrench: set: .*[/\\]wrench[/\\]agent: bad trigger "on#x": .*`},
+		{[]string{"set", "agent", "a", "#x"}, `wrench: set: .*[/\\]wrench[/\\]agent: bad trigger "#x": .*`},
+		{[]string{"set", "agent", "a", "2*on->repeat->off"}, `wrench: set: .*[/\\]wrench[/\\]agent: bad trigger .*`},
+		{[]string{"set", "agent", "#a"}, `wrench: set: .*[/\\]wrench[/\\]agent: feature name "#a" starts with "#", which starts a comment`},
+		{[]string{"set", "../etc", "a"}, `wrench: set: .*[/\\]wrench: category name "../etc" starts with "."`},
+		{[]string{"set", "etc/passwd", "a"}, `wrench: set: .*[/\\]wrench: category name "etc/passwd" has "/", outside A-Z a-z 0-9 . _ -`},
+		{[]string{"set", "a\nb", "a"}, `wrench: set: .*[/\\]wrench: category name "a\\nb" has "\\n", outside .*`},
+		{[]string{"set", ".lock", "a"}, `wrench: set: .*[/\\]wrench: category name ".lock" starts with "."`},
+		{[]string{"apply", "a/b"}, `wrench: apply: .*[/\\]wrench: category name "a/b" .*`},
+		{[]string{"clear", "ok", "a/b"}, `wrench: clear: .*[/\\]wrench: category name "a/b" .*`},
+		{[]string{"list", "a/b"}, `wrench: list: .*[/\\]wrench: category name "a/b" .*`},
+		{[]string{"check", "a/b"}, `wrench: check: .*[/\\]wrench: category name "a/b" .*`},
 		{[]string{"release", "agent", "a", "0"}, `wrench: release: cannot release 0 calls: the count must be at least 1`},
 	} {
 		c.Logf("test %d: wrench %q", i, t.args)
@@ -322,7 +325,7 @@ func (s *cmdSuite) TestRefusedInputWritesNothing(c *gc.C) {
 
 func (s *cmdSuite) TestMissingDataDir(c *gc.C) {
 	failed(c, runBinary(c, s.bin, "", "--datadir", filepath.Join(s.dataDir, "typo"), "set", "agent", "a"), 1,
-		`wrench: set: cannot create .*/typo/wrench: data directory .*/typo does not exist`)
+		`wrench: set: cannot create .*[/\\]typo[/\\]wrench: data directory .*[/\\]typo does not exist`)
 }
 
 func (s *cmdSuite) TestRelease(c *gc.C) {
@@ -334,9 +337,9 @@ func (s *cmdSuite) TestRelease(c *gc.C) {
 
 	ok(c, s.run(c, "", "set", "agent", "other", "on"))
 	failed(c, s.run(c, "", "release", "agent", "other"), 1,
-		`wrench: release: .*/wrench/agent:2: rule "on" for "other" has no pause, so there is nothing to release`)
+		`wrench: release: .*[/\\]wrench[/\\]agent:2: rule "on" for "other" has no pause, so there is nothing to release`)
 	failed(c, s.run(c, "", "release", "agent", "absent"), 1,
-		`wrench: release: .*/wrench/agent: no rule for "absent", so there is nothing to release`)
+		`wrench: release: .*[/\\]wrench[/\\]agent: no rule for "absent", so there is nothing to release`)
 }
 
 func (s *cmdSuite) TestClear(c *gc.C) {
@@ -358,12 +361,13 @@ func (s *cmdSuite) TestCheck(c *gc.C) {
 	s.writeFile(c, "agent", "a\nb on#x\n")
 	r = s.run(c, "", "check", "agent", "missing")
 	c.Check(r.code, gc.Equals, 1)
-	c.Check(r.stdout, gc.Matches, fmt.Sprintf(`ok       %[1]s: directory honoured by .*
-ok       %[1]s/agent: file honoured by .*
-ok       %[1]s/agent:1: a on
-PROBLEM  %[1]s/agent:2: bad trigger "on#x": .*
-absent   %[1]s/missing: no file
-`, s.dir))
+	agent := regexp.QuoteMeta(filepath.Join(s.dir, "agent"))
+	c.Check(r.stdout, gc.Matches, fmt.Sprintf(`ok       %s: directory honoured by .*
+ok       %[2]s: file honoured by .*
+ok       %[2]s:1: a on
+PROBLEM  %[2]s:2: bad trigger "on#x": .*
+absent   %s: no file
+`, regexp.QuoteMeta(s.dir), agent, regexp.QuoteMeta(filepath.Join(s.dir, "missing"))))
 	oneLine(c, r.stderr, `wrench: check: 1 problem found`)
 
 	ok(c, s.run(c, "", "unset", "agent", "b"))
