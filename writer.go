@@ -82,9 +82,11 @@ func notCompiledIn(op string) error {
 // re-armed.
 //
 // A category, feature or trigger IsActive would refuse or skip is refused
-// before anything is written, as is an existing file IsActive would not
-// trust (Clear removes one). The wrench directory is created, mode 0755,
-// if missing.
+// before anything is written, as is an existing file or directory IsActive
+// would not trust, judged for the directory's owner, whose processes (with
+// root's) are the ones reading it; Clear removes such a file. The wrench
+// directory is created, mode 0755, if missing; the data directory must
+// exist.
 func Set(category, feature, trigger string) error {
 	if !compiledIn {
 		return notCompiledIn("Set")
