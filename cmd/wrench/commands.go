@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"io"
 	"strconv"
@@ -83,6 +84,11 @@ restarts the counts of every rule in the file.`,
 		run: func(e *env, _ *options, args []string) error {
 			trigger := ""
 			if len(args) == 3 {
+				// Most likely an unset shell variable: refuse rather
+				// than arm the point for every call.
+				if args[2] == "" {
+					return errors.New("empty TRIGGER argument: leave it out for a bare feature, always on")
+				}
 				trigger = args[2]
 			}
 			return wrench.Set(args[0], args[1], trigger)

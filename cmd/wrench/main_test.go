@@ -322,6 +322,7 @@ func (s *cmdSuite) TestRefusedInputWritesNothing(c *gc.C) {
 		{[]string{"list", "a/b"}, `wrench: list: .*[/\\]wrench: category name "a/b" .*`},
 		{[]string{"check", "a/b"}, `wrench: check: .*[/\\]wrench: category name "a/b" .*`},
 		{[]string{"release", "agent", "a", "0"}, `wrench: release: cannot release 0 calls: the count must be at least 1`},
+		{[]string{"set", "agent", "a", ""}, `wrench: set: empty TRIGGER argument: leave it out for a bare feature, always on`},
 	} {
 		c.Logf("test %d: wrench %q", i, t.args)
 		failed(c, s.run(c, "", t.args...), 1, t.pattern)
