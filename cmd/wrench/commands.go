@@ -1,10 +1,11 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"io"
 	"strconv"
+
+	"github.com/juju/errors"
 
 	"github.com/go-wrench/wrench"
 )
