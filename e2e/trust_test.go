@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -114,6 +115,7 @@ func (s *e2eSuite) TestThirdUserRefusedOverSSH(c *gc.C) {
 	s.wrenchOK(c, "root", "set", "machine-agent", "run-hook")
 	before, err := os.ReadFile(s.categoryFile("machine-agent"))
 	c.Assert(err, gc.IsNil)
+	entriesBefore := s.wrenchDirEntries(c)
 
 	// Editing a file that exists.
 	s.assertRefused(c, s.wrench(c, otherUser, "set", "machine-agent", "refuse-upgrade"))
@@ -124,7 +126,8 @@ func (s *e2eSuite) TestThirdUserRefusedOverSSH(c *gc.C) {
 
 	// Making a new one.
 	s.assertRefused(c, s.wrench(c, otherUser, "set", "unit-agent", "refuse-upgrade"))
-	c.Assert(s.wrenchDirEntries(c), gc.DeepEquals, []string{"machine-agent"}, gc.Commentf("nothing written, nothing left behind"))
+	c.Assert(s.wrenchDirEntries(c), gc.DeepEquals, entriesBefore, gc.Commentf("nothing written, nothing left behind"))
+	c.Assert(slices.Contains(entriesBefore, "unit-agent"), gc.Equals, false)
 
 	c.Assert(s.agent.doRounds(c, 3), gc.DeepEquals, [][]string{{runHook}, {runHook}, {runHook}})
 
