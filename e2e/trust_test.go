@@ -154,8 +154,11 @@ func (s *e2eSuite) TestFilePlantedByThirdUserRefused(c *gc.C) {
 	c.Assert(s.agent.doRounds(c, 5), gc.DeepEquals, [][]string{{}, {}, {}, {}, {}})
 	c.Assert(s.agent.logged("ERROR", planted), gc.DeepEquals, []string{s.ownerRefusal(planted, s.otherAcct.uid)})
 
-	// The command does not edit it either.
-	s.assertRefused(c, s.wrench(c, "root", "set", "unit-agent", "run-hook"))
+	// The command does not edit it either, even as root: its lines would
+	// come out in a file IsActive trusts.
+	r = s.wrench(c, "root", "set", "unit-agent", "run-hook")
+	s.assertRefused(c, r)
+	c.Assert(r.stderr, gc.Matches, fmt.Sprintf(".*%s.* owned by uid %d.*\n", planted, s.otherAcct.uid))
 	c.Assert(ownerOf(c, planted), gc.Equals, s.otherAcct.uid)
 
 	// The same bytes owned by root are honoured: only the owner was wrong.
