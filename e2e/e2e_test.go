@@ -67,6 +67,7 @@ func (s *e2eSuite) SetUpSuite(c *gc.C) {
 	bin := filepath.Join(work, "bin")
 	c.Assert(os.Mkdir(bin, 0o755), gc.IsNil)
 	c.Assert(os.Chmod(bin, 0o755), gc.IsNil)
+	readModuleSources(c)
 	s.wrenchBin = goBuild(c, "github.com/go-wrench/wrench/cmd/wrench", filepath.Join(bin, "wrench"))
 	s.agentBin = goBuild(c, "github.com/go-wrench/wrench/e2e/testagent", filepath.Join(bin, "testagent"))
 
