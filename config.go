@@ -9,6 +9,10 @@ import (
 // remembered (so each is logged once) before they are logged every call.
 const maxInvalidNames = 256
 
+// reloads counts the times any category file was looked at beyond a stat;
+// tests use it to prove an unchanged file is not read again.
+var reloads atomic.Int64
+
 // config is everything wrench holds for one data directory. SetDataDir
 // replaces it whole, which is how every cache and count is dropped.
 type config struct {

@@ -51,3 +51,7 @@ func ParseFile(path string, data []byte) ([]Rule, []Problem) {
 
 // CheckCategory exposes the category name rule.
 var CheckCategory = checkCategory
+
+// Reloads is how many times a category file has been opened and verified,
+// rather than served from the snapshot of its unchanged state.
+func Reloads() int64 { return reloads.Load() }

@@ -35,9 +35,11 @@ func (s *baseSuite) SetUpTest(c *gc.C) {
 		wrench.SetDataDir(old)
 		wrench.SetEnabled(wasEnabled)
 	})
+	// Capture the log, and keep it off the test's output.
 	s.logs = &loggo.TestWriter{}
-	c.Assert(loggo.RegisterWriter("wrench-test", s.logs), gc.IsNil)
-	s.addRestore(func() { loggo.RemoveWriter("wrench-test") })
+	oldWriter, err := loggo.ReplaceDefaultWriter(s.logs)
+	c.Assert(err, gc.IsNil)
+	s.addRestore(func() { loggo.ReplaceDefaultWriter(oldWriter) })
 	logger := loggo.GetLogger("wrench")
 	oldLevel := logger.LogLevel()
 	logger.SetLogLevel(loggo.TRACE)

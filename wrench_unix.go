@@ -140,6 +140,7 @@ func (c *category) statFailed(cf *config, errno unix.Errno) {
 func (c *category) reload(cf *config, seen fileKey) *snapshot {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	reloads.Add(1)
 	c.lastErr = 0
 	if s := c.snap.Load(); s != nil && s.key == seen && s.rules == nil {
 		return nil // another call refused this state meanwhile
@@ -224,7 +225,7 @@ func (d *dirHandle) trusted(euid int) bool {
 		return false
 	}
 	var st unix.Stat_t
-	if unix.Fstat(d.fd, &st) != nil {
+	if fstatQuick(d.fd, &st) != 0 {
 		return false
 	}
 	return dirVerdict(ownershipOf(&st), euid) == ""

@@ -1,0 +1,221 @@
+package wrench
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/juju/errors"
+)
+
+// Report is what Check found: for the wrench directory, each category file
+// and each of its lines, whether IsActive in a process running as UID
+// would honour it, and if not, exactly why. A rule counts when its line,
+// its file and the directory all have no problem.
+type Report struct {
+	// UID is the user checked for; -1 where the platform checks only for
+	// the current user (Windows).
+	UID int
+	// Directory is the wrench directory.
+	Directory DirectoryReport
+	// Files are the category files looked at, in the order named or in
+	// name order.
+	Files []FileReport
+}
+
+// DirectoryReport is Check's verdict on the wrench directory.
+type DirectoryReport struct {
+	Path string
+	// Exists is false when there is no wrench directory: nothing is armed,
+	// which is not a problem.
+	Exists bool
+	// Problem says why IsActive would ignore the directory and every file
+	// in it; "" when it would not.
+	Problem string
+}
+
+// FileReport is Check's verdict on one category file.
+type FileReport struct {
+	// Category is the file's name: a category, or a name found in the
+	// directory that is not one.
+	Category string
+	Path     string
+	// Exists is false for a named category without a file, which is not a
+	// problem.
+	Exists bool
+	// Problem says why IsActive would ignore the whole file; "" when it
+	// would read it.
+	Problem string
+	// Lines are the file's rule lines and the lines IsActive skips, in
+	// file order; blank and comment lines are left out. They are there
+	// whenever the file could be read, even if it is refused as a whole.
+	Lines []LineReport
+}
+
+// LineReport is Check's verdict on one line of a category file.
+type LineReport struct {
+	Line int
+	Text string
+	// Feature and Trigger are the rule the line makes, in canonical form;
+	// empty when the line does not count.
+	Feature string
+	Trigger string
+	// Problem says why IsActive skips the line; "" when it is a rule.
+	Problem string
+}
+
+// OK reports whether Check found nothing IsActive would ignore.
+func (r *Report) OK() bool {
+	return r.Problems() == 0
+}
+
+// Problems counts the directory, files and lines that have a problem.
+func (r *Report) Problems() int {
+	n := 0
+	if r.Directory.Problem != "" {
+		n++
+	}
+	for _, f := range r.Files {
+		if f.Problem != "" {
+			n++
+		}
+		for _, l := range f.Lines {
+			if l.Problem != "" {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// Check reports whether IsActive in a process running as the current
+// (effective) user would honour the wrench directory, the files of the
+// named categories (of every file in the directory when none is named) and
+// their lines, and exactly why not. It looks as IsActive does: without
+// following a symbolic link, and without opening anything but a regular
+// file. The error is for a bad category name; what Check finds on disk is
+// in the Report.
+func Check(categories ...string) (Report, error) {
+	return check(callerUID(), categories)
+}
+
+// CheckUser is Check for a process running as uid, which need not be the
+// caller. Unix only: on Windows it returns an error.
+//
+// Beyond the rules IsActive applies, Check also reports a directory uid
+// cannot search and a file uid cannot read (the kernel would refuse the
+// open). It does not look up uid's groups, so access granted through the
+// group alone is reported as a problem that says so.
+func CheckUser(uid int, categories ...string) (Report, error) {
+	if !checksOtherUsers {
+		return Report{}, errors.New("wrench.CheckUser: this platform checks only for the current user: use Check")
+	}
+	if uid < 0 {
+		return Report{}, errors.Errorf("wrench.CheckUser: uid %d is negative", uid)
+	}
+	return check(uid, categories)
+}
+
+func check(uid int, categories []string) (Report, error) {
+	for _, name := range categories {
+		if _, err := categoryFile(name); err != nil {
+			return Report{}, err
+		}
+	}
+	dir := wrenchDir(DataDir())
+	r := Report{UID: uid, Directory: DirectoryReport{Path: dir, Exists: true}}
+	d, err := openRulesDir(dir)
+	if err != nil {
+		var notDir *notDirError
+		switch {
+		case os.IsNotExist(err):
+			r.Directory.Exists = false
+		case errors.As(err, &notDir):
+			r.Directory.Problem = fmt.Sprintf("is %s, not a directory", notDir.kind)
+			return r, nil
+		default:
+			r.Directory.Problem = fmt.Sprintf("cannot be opened: %v", pathErrorCause(err))
+			return r, nil
+		}
+		for _, name := range withoutRepeats(categories) {
+			r.Files = append(r.Files, FileReport{Category: name, Path: filepath.Join(dir, name)})
+		}
+		return r, nil
+	}
+	defer d.close()
+	r.Directory.Problem = d.verdict(uid)
+
+	names := withoutRepeats(categories)
+	if len(names) == 0 {
+		if names, err = d.names(); err != nil {
+			r.Directory.Problem = fmt.Sprintf("cannot be listed: %v", errors.Cause(err))
+			return r, nil
+		}
+		sort.Strings(names)
+	}
+	for _, name := range names {
+		if len(categories) == 0 && name[0] == '.' {
+			continue // the writers' lock and temporary files, or hidden
+		}
+		r.Files = append(r.Files, checkFile(d, name, uid, r.Directory.Problem != ""))
+	}
+	return r, nil
+}
+
+// checkFile gives the verdict on the entry name of the directory.
+func checkFile(d *rulesDir, name string, uid int, dirRefused bool) FileReport {
+	fr := FileReport{Category: name, Path: filepath.Join(d.path, name)}
+	if err := checkCategory(name); err != nil {
+		fr.Exists = true
+		fr.Problem = fmt.Sprintf("is never read: %v", err)
+		return fr
+	}
+	fs, err := d.look(name)
+	if err != nil {
+		fr.Exists = true
+		fr.Problem = errors.Cause(err).Error()
+		return fr
+	}
+	fr.Exists = fs.exists
+	if !fs.exists {
+		return fr
+	}
+	fr.Problem = fs.verdict(uid)
+	if fr.Problem == "" && dirRefused {
+		fr.Problem = "is ignored with its directory"
+	}
+	if fs.content != nil {
+		fr.Lines = lineReports(fs.path, fs.content)
+	}
+	return fr
+}
+
+// lineReports gives the verdict on each line of a file's content that is
+// not blank or a comment, in line order.
+func lineReports(path string, content []byte) []LineReport {
+	pf := parseFile(path, content)
+	texts := make(map[int]string, len(pf.rules))
+	for n, text := range lines(content) {
+		texts[n] = text
+	}
+	out := make([]LineReport, 0, len(pf.rules)+len(pf.problems))
+	for _, r := range pf.rules {
+		out = append(out, LineReport{Line: r.Line, Text: texts[r.Line], Feature: r.Feature, Trigger: r.Trigger})
+	}
+	for _, p := range pf.problems {
+		out = append(out, LineReport{Line: p.Line, Text: p.Text, Problem: p.Reason})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Line < out[j].Line })
+	return out
+}
+
+// pathErrorCause is what went wrong in err, without the path and operation
+// an *os.PathError adds, for a message that names the path already.
+func pathErrorCause(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

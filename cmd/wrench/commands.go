@@ -1,0 +1,224 @@
+package main
+
+import (
+	"flag"
+	"io"
+	"strconv"
+
+	"github.com/go-wrench/wrench"
+)
+
+// command is one subcommand: its synopsis, help, flags, and the library
+// call it makes. Commands hold no logic of their own beyond reading the
+// command line and printing results: the work is the library's.
+type command struct {
+	name    string
+	args    string // the arguments' synopsis
+	summary string // one line for the program's usage
+	help    string // the rest of the command's help
+	min     int    // how many positional arguments it needs
+	max     int    // how many it accepts; -1 for any number
+	flags   func(fs *flag.FlagSet, o *options)
+	run     func(e *env, o *options, args []string) error
+}
+
+// options are the values of a command's own flags.
+type options struct {
+	json     bool
+	uid      int
+	uidGiven bool
+}
+
+// checkArgs says whether args fit the command's synopsis.
+func (c *command) checkArgs(args []string) error {
+	if len(args) < c.min || c.max >= 0 && len(args) > c.max {
+		return usagef(c.name, "want %s, got %s", c.synopsis(), countArgs(len(args)))
+	}
+	return nil
+}
+
+func (c *command) synopsis() string {
+	if c.args == "" {
+		return "no arguments"
+	}
+	return c.args
+}
+
+func countArgs(n int) string {
+	switch n {
+	case 0:
+		return "none"
+	case 1:
+		return "1 argument"
+	}
+	return strconv.Itoa(n) + " arguments"
+}
+
+// findCommand returns the command called name, or nil.
+func findCommand(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// commands are the subcommands, in the order the usage lists them. They
+// are set in init because help refers back to them.
+var commands []*command
+
+func init() {
+	commands = []*command{{
+		name:    "set",
+		args:    "CATEGORY FEATURE [TRIGGER]",
+		summary: "arm FEATURE with TRIGGER (default: always on)",
+		help: `Adds or replaces FEATURE's line in the CATEGORY file, keeping every other
+line and comment, and the replaced line's comment. Without TRIGGER the line
+is the bare feature, which is always active. A bad category, feature or
+trigger is refused before anything is written, and so is an existing file
+IsActive would not trust ("wrench clear CATEGORY" removes it). Writing
+restarts the counts of every rule in the file.`,
+		min: 2, max: 3,
+		run: func(e *env, _ *options, args []string) error {
+			trigger := ""
+			if len(args) == 3 {
+				trigger = args[2]
+			}
+			return wrench.Set(args[0], args[1], trigger)
+		},
+	}, {
+		name:    "unset",
+		args:    "CATEGORY FEATURE",
+		summary: "remove FEATURE's line",
+		help: `Removes FEATURE's lines from the CATEGORY file, keeping every other line.
+A feature that is not there is not an error, and nothing is written. Like
+set, it refuses to edit a file IsActive would not trust.`,
+		min: 2, max: 2,
+		run: func(e *env, _ *options, args []string) error {
+			return wrench.Unset(args[0], args[1])
+		},
+	}, {
+		name:    "release",
+		args:    "CATEGORY FEATURE [N]",
+		summary: "let N (default 1) more calls through a paused rule",
+		help: `Rewrites FEATURE's rule as "N*off->pause": the calls paused now are
+evaluated afresh, N of them go on, and the ones after pause again. It is
+an error if FEATURE has no rule, or its rule has no pause.`,
+		min: 2, max: 3,
+		run: func(e *env, _ *options, args []string) error {
+			n := 1
+			if len(args) == 3 {
+				var err error
+				if n, err = strconv.Atoi(args[2]); err != nil {
+					return usagef("release", "count %q is not a number", args[2])
+				}
+			}
+			return wrench.Release(args[0], args[1], n)
+		},
+	}, {
+		name:    "apply",
+		args:    "CATEGORY",
+		summary: "replace the CATEGORY file with the rules on stdin",
+		help: `Reads rules from stdin and makes them the whole CATEGORY file, after
+checking every line as IsActive parses it. On any problem nothing is
+written, and the error names the first as file:line.`,
+		min: 1, max: 1,
+		run: func(e *env, _ *options, args []string) error {
+			rules, err := io.ReadAll(io.LimitReader(e.stdin, wrench.MaxFileSize+1))
+			if err != nil {
+				return err
+			}
+			return wrench.Apply(args[0], rules)
+		},
+	}, {
+		name:    "clear",
+		args:    "[CATEGORY...]",
+		summary: "remove category files (all of them with no argument)",
+		help: `Removes the files of the named categories, or of every category, whether
+or not IsActive would trust them. A file that is not there is not an error.`,
+		min: 0, max: -1,
+		run: func(e *env, _ *options, args []string) error {
+			return wrench.Clear(args...)
+		},
+	}, {
+		name:    "list",
+		args:    "[--json] [CATEGORY...]",
+		summary: "print the rules of the named categories, or of all",
+		help: `Prints each category file's rules, and the lines IsActive skips with why.
+Whether IsActive would honour the files is check's business.`,
+		min: 0, max: -1,
+		flags: func(fs *flag.FlagSet, o *options) {
+			fs.BoolVar(&o.json, "json", false, "print JSON")
+		},
+		run: func(e *env, o *options, args []string) error {
+			files, err := wrench.List(args...)
+			if err != nil {
+				return err
+			}
+			if o.json {
+				return printJSON(e.stdout, listJSON(files))
+			}
+			printList(e.stdout, files)
+			return nil
+		},
+	}, {
+		name:    "check",
+		args:    "[--json] [--uid UID] [CATEGORY...]",
+		summary: "say whether IsActive running as UID would honour the rules, and why not",
+		help: `Reports, for the wrench directory, each category file (the named ones, or
+every file in the directory) and each line, whether IsActive in a process
+running as UID (default: the caller's effective uid) would honour it, and
+exactly why not. Exits 1 if it found a problem. --uid is unix only.`,
+		min: 0, max: -1,
+		flags: func(fs *flag.FlagSet, o *options) {
+			fs.BoolVar(&o.json, "json", false, "print JSON")
+			fs.Func("uid", "check for a process running as `UID` (default: the caller's effective uid)", func(s string) error {
+				uid, err := strconv.Atoi(s)
+				if err != nil {
+					return errNotANumber
+				}
+				o.uid, o.uidGiven = uid, true
+				return nil
+			})
+		},
+		run: func(e *env, o *options, args []string) error {
+			check := wrench.Check
+			if o.uidGiven {
+				check = func(categories ...string) (wrench.Report, error) {
+					return wrench.CheckUser(o.uid, categories...)
+				}
+			}
+			report, err := check(args...)
+			if err != nil {
+				return err
+			}
+			if o.json {
+				err = printJSON(e.stdout, checkJSON(report))
+			} else {
+				printCheck(e.stdout, report)
+			}
+			if err == nil && !report.OK() {
+				err = &errProblems{count: report.Problems()}
+			}
+			return err
+		},
+	}, {
+		name:    "help",
+		args:    "[COMMAND]",
+		summary: "print this help, or a command's",
+		min:     0, max: 1,
+		run: func(e *env, _ *options, args []string) error {
+			if len(args) == 0 {
+				printUsage(e.stdout)
+				return nil
+			}
+			cmd := findCommand(args[0])
+			if cmd == nil {
+				return usagef("", "unknown command %q", args[0])
+			}
+			printCommandUsage(e.stdout, cmd)
+			return nil
+		},
+	}}
+}

@@ -1,0 +1,28 @@
+// Command wrench drops, changes and inspects the rule files that make
+// wrench.IsActive fail on purpose.
+//
+//	wrench [--datadir DIR] set     CATEGORY FEATURE [TRIGGER]
+//	wrench [--datadir DIR] unset   CATEGORY FEATURE
+//	wrench [--datadir DIR] release CATEGORY FEATURE [N]
+//	wrench [--datadir DIR] apply   CATEGORY            # rules from stdin
+//	wrench [--datadir DIR] clear   [CATEGORY...]
+//	wrench [--datadir DIR] list    [--json] [CATEGORY...]
+//	wrench [--datadir DIR] check   [--json] [--uid UID] [CATEGORY...]
+//	wrench help [COMMAND]
+//
+// Each subcommand is one call of the Go API in package wrench (Set, Unset,
+// Release, Apply, Clear, List, Check and CheckUser), so the command and a Go
+// test harness do exactly the same thing, through the parser and trust
+// rules IsActive itself uses. --datadir defaults to the library's default
+// data directory (/var/lib on unix).
+//
+// Flags may follow the arguments ("wrench check agent --json"); "--" ends
+// the flags, for a category that starts with "-".
+//
+// Exit status: 0 done; 1 the operation failed, or check found a problem; 2
+// the command line is wrong (unknown command or flag, missing or extra
+// arguments, a count or uid that is not a number). Every error is one line
+// on stderr: "wrench: COMMAND: what and where".
+//
+// The output of list --json and check --json is described in the README.
+package main

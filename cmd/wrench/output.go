@@ -1,0 +1,177 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/go-wrench/wrench"
+)
+
+// printList prints each category's rules, aligned, and the lines IsActive
+// skips:
+//
+//	machine-agent (/var/lib/wrench/machine-agent)
+//	  refuse-upgrade  on
+//	  fail-lease      30%on
+//	  line 4 skipped: bad trigger "on#x": ...
+func printList(w io.Writer, files []wrench.CategoryFile) {
+	for _, f := range files {
+		fmt.Fprintf(w, "%s (%s)\n", f.Category, f.Path)
+		if f.Unreadable != "" {
+			fmt.Fprintf(w, "  unreadable: %s\n", f.Unreadable)
+		}
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, r := range f.Rules {
+			fmt.Fprintf(tw, "  %s\t%s\n", r.Feature, r.Trigger)
+		}
+		tw.Flush()
+		for _, p := range f.Problems {
+			fmt.Fprintf(w, "  line %d skipped: %s\n", p.Line, p.Reason)
+		}
+	}
+}
+
+// Check's text output marks each line with one of these.
+const (
+	markOK      = "ok     "
+	markProblem = "PROBLEM"
+	markAbsent  = "absent "
+)
+
+// printCheck prints Check's verdicts, one a line:
+//
+//	ok       /var/lib/wrench: directory honoured by uid 0
+//	ok       /var/lib/wrench/agent: file honoured by uid 0
+//	ok       /var/lib/wrench/agent:1: refuse-upgrade on
+//	PROBLEM  /var/lib/wrench/agent:2: bad trigger "on#x": ...
+func printCheck(w io.Writer, r wrench.Report) {
+	who := "the current user"
+	if r.UID >= 0 {
+		who = fmt.Sprintf("uid %d", r.UID)
+	}
+	d := r.Directory
+	switch {
+	case !d.Exists:
+		fmt.Fprintf(w, "%s  %s: no wrench directory, so nothing is armed\n", markAbsent, d.Path)
+	case d.Problem != "":
+		fmt.Fprintf(w, "%s  %s: %s\n", markProblem, d.Path, d.Problem)
+	default:
+		fmt.Fprintf(w, "%s  %s: directory honoured by %s\n", markOK, d.Path, who)
+	}
+	for _, f := range r.Files {
+		switch {
+		case !f.Exists:
+			fmt.Fprintf(w, "%s  %s: no file\n", markAbsent, f.Path)
+		case f.Problem != "":
+			fmt.Fprintf(w, "%s  %s: %s\n", markProblem, f.Path, f.Problem)
+		default:
+			fmt.Fprintf(w, "%s  %s: file honoured by %s\n", markOK, f.Path, who)
+		}
+		for _, l := range f.Lines {
+			if l.Problem != "" {
+				fmt.Fprintf(w, "%s  %s:%d: %s\n", markProblem, f.Path, l.Line, l.Problem)
+			} else {
+				fmt.Fprintf(w, "%s  %s:%d: %s %s\n", markOK, f.Path, l.Line, l.Feature, l.Trigger)
+			}
+		}
+	}
+}
+
+// printJSON prints v as indented JSON.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// The JSON shapes below are documented in README.md and stable: fields
+// may be added, never renamed or removed. Every field is always present,
+// and lists are [] rather than null.
+
+// jsonCategory is one file in list --json.
+type jsonCategory struct {
+	Category   string        `json:"category"`
+	Path       string        `json:"path"`
+	Rules      []jsonRule    `json:"rules"`
+	Skipped    []jsonSkipped `json:"skipped"`
+	Unreadable string        `json:"unreadable"`
+}
+
+type jsonRule struct {
+	Line    int    `json:"line"`
+	Feature string `json:"feature"`
+	Trigger string `json:"trigger"`
+}
+
+type jsonSkipped struct {
+	Line   int    `json:"line"`
+	Text   string `json:"text"`
+	Reason string `json:"reason"`
+}
+
+func listJSON(files []wrench.CategoryFile) []jsonCategory {
+	out := []jsonCategory{}
+	for _, f := range files {
+		jc := jsonCategory{Category: f.Category, Path: f.Path, Rules: []jsonRule{}, Skipped: []jsonSkipped{}, Unreadable: f.Unreadable}
+		for _, r := range f.Rules {
+			jc.Rules = append(jc.Rules, jsonRule{Line: r.Line, Feature: r.Feature, Trigger: r.Trigger})
+		}
+		for _, p := range f.Problems {
+			jc.Skipped = append(jc.Skipped, jsonSkipped{Line: p.Line, Text: p.Text, Reason: p.Reason})
+		}
+		out = append(out, jc)
+	}
+	return out
+}
+
+// jsonReport is check --json.
+type jsonReport struct {
+	UID       int           `json:"uid"`
+	OK        bool          `json:"ok"`
+	Problems  int           `json:"problems"`
+	Directory jsonDirectory `json:"directory"`
+	Files     []jsonFile    `json:"files"`
+}
+
+type jsonDirectory struct {
+	Path    string `json:"path"`
+	Exists  bool   `json:"exists"`
+	OK      bool   `json:"ok"`
+	Problem string `json:"problem"`
+}
+
+type jsonFile struct {
+	Category string     `json:"category"`
+	Path     string     `json:"path"`
+	Exists   bool       `json:"exists"`
+	OK       bool       `json:"ok"`
+	Problem  string     `json:"problem"`
+	Lines    []jsonLine `json:"lines"`
+}
+
+type jsonLine struct {
+	Line    int    `json:"line"`
+	Text    string `json:"text"`
+	OK      bool   `json:"ok"`
+	Feature string `json:"feature"`
+	Trigger string `json:"trigger"`
+	Problem string `json:"problem"`
+}
+
+func checkJSON(r wrench.Report) jsonReport {
+	out := jsonReport{
+		UID: r.UID, OK: r.OK(), Problems: r.Problems(),
+		Directory: jsonDirectory{Path: r.Directory.Path, Exists: r.Directory.Exists, OK: r.Directory.Problem == "", Problem: r.Directory.Problem},
+		Files:     []jsonFile{},
+	}
+	for _, f := range r.Files {
+		jf := jsonFile{Category: f.Category, Path: f.Path, Exists: f.Exists, OK: f.Problem == "", Problem: f.Problem, Lines: []jsonLine{}}
+		for _, l := range f.Lines {
+			jf.Lines = append(jf.Lines, jsonLine{Line: l.Line, Text: l.Text, OK: l.Problem == "", Feature: l.Feature, Trigger: l.Trigger, Problem: l.Problem})
+		}
+		out.Files = append(out.Files, jf)
+	}
+	return out
+}

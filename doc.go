@@ -1,0 +1,129 @@
+// Package wrench injects faults into a running program when a file says so.
+//
+// Code keeps a check at each point where a failure is worth provoking:
+//
+//	if wrench.IsActive("machine-agent", "refuse-upgrade") {
+//		return errors.New("refusing upgrade: wrench in the works")
+//	}
+//
+// and whoever runs the system drops a rule into the category's file, here
+// /var/lib/wrench/machine-agent, to make that point fail, fail sometimes,
+// slow down, crash or hold until released. There is no restart, no rebuild
+// and no network port: every call looks at the file system as it is at that
+// call, and an unchanged file costs two system calls and no allocation.
+//
+// # The switch and the directory
+//
+// Category files live in filepath.Join(DataDir(), "wrench"): /var/lib/wrench
+// by default, %ProgramData%\wrench on Windows. SetDataDir moves it, and
+// drops every cached file and count. Wrench is enabled by default;
+// SetEnabled(false) makes every IsActive false at once and wakes every call
+// sleeping or paused in a rule. Test suites call it in their base suite's
+// set-up, so no file on the machine can change a test:
+//
+//	func (s *baseSuite) SetUpSuite(c *gc.C) {
+//		wrench.SetEnabled(false)
+//	}
+//
+// A test that wants faults points wrench at its own directory instead:
+//
+//	defer wrench.SetDataDir(wrench.SetDataDir(c.MkDir()))
+//
+// Built with the nowrench tag, IsActive is a constant false the compiler
+// inlines away, whatever is on disk.
+//
+// # The file
+//
+// A category file is UTF-8 text, one rule a line:
+//
+//	# lines starting with # are comments; blank lines are ignored
+//	refuse-upgrade                      # a bare feature: always active
+//	fail-lease     30%on                # active on about 30% of calls
+//	run-hook       2*on->1*off->repeat  # active 2 calls out of every 3
+//	slow-dial      sleep(2s)            # each call sleeps 2s, then goes on (false)
+//	start-hook     pause                # calls block until released
+//
+// A line is FEATURE [TRIGGER] [# comment], its fields split on spaces and
+// tabs; a trailing \r is ignored, so is a missing last newline. A bare
+// feature means on: the original wrench format, one feature a line, works
+// unchanged. "#" starts a comment only at the start of a field, so "on#x" is
+// a bad trigger. The first valid line naming a feature wins. A line that
+// does not parse is skipped and logged with file:line; the other lines
+// count.
+//
+// Category names are 1 to 64 of A-Z a-z 0-9 . _ - and do not start with
+// ".". Any other name makes IsActive false and logs an error: no path ever
+// leaves the wrench directory.
+//
+// # Triggers
+//
+// A trigger is a chain of terms, each [PROB%][COUNT*]ACTION[(ARG)]:
+//
+//	trigger = term { "->" term } [ "->repeat" ]
+//	term    = [ PROB "%" ] [ COUNT "*" ] action [ "(" ARG ")" ]
+//
+// The actions:
+//
+//	on         IsActive returns true ("return" is the same)
+//	off        IsActive returns false
+//	sleep(D)   sleeps D, then returns false; D is a Go duration (250ms, 2s) or bare milliseconds (250)
+//	pause      blocks until the file changes (rewritten, touched, removed) or wrench is disabled,
+//	           then the call is evaluated afresh
+//	panic      panics with an *InjectedPanic naming category and feature
+//	exit(N)    logs, then ends the process with status N (default 1)
+//	print      logs that the point was reached, returns false
+//
+// And the modifiers, one example each:
+//
+//	30%on                 a chance: fires on about 30% of calls (12.5% and 100% work too)
+//	3*on                  a count: fires 3 times, then the rule is spent (false)
+//	1*off->on             a chain: the first call passes, every later one fails
+//	2*on->1*off->repeat   repeat: true, true, false, true, true, false, ...
+//	50%2*on->off          both: each call has an even chance to fire on, twice in all
+//
+// Each call walks the terms in order and skips the spent ones. A term with
+// a chance draws: on a miss the walk goes to the next term. The first term
+// that passes fires: its count goes down by one, its action runs, the walk
+// stops. If no term fires, IsActive is false. When every term has a count
+// and all are spent, ->repeat starts the counts over and walks again in the
+// same call; without it the rule is spent. ->repeat after a term without a
+// count is a syntax error.
+//
+// Counts live in the process and restart whenever the category file is
+// rewritten, touched or replaced; two processes reading one file count
+// separately. Sleeping and paused calls hold no lock: many can wait at one
+// point, and every other point keeps answering.
+//
+// Users of FreeBSD's fail(9) or etcd's gofail will find the same terms, with
+// these differences: a chance may be a whole number (30%) or a decimal
+// (12.5%); a count goes down only when its own term fires, not when the walk
+// passes it; ->repeat is wrench's own; and the file, not an API call or an
+// environment variable, is what arms a point.
+//
+// # Trust
+//
+// The files arm faults in production agents, so only the agent's own user
+// or root may write them. A rule counts only when the wrench directory is a
+// real directory (not a symlink) and the category file a regular file (not
+// a symlink, FIFO, device or directory; opening it never blocks), each owned
+// by the process's effective user or root and writable by nobody else, and
+// the file is at most 64 KiB. On Windows the owner must be the process's
+// user, SYSTEM or Administrators, and no ACE may grant any other principal
+// write, append, delete, WRITE_DAC or WRITE_OWNER. Everything is checked on
+// the descriptor actually read. A directory or file that fails is ignored
+// as a whole.
+//
+// # Logging
+//
+// Wrench logs through the loggo logger "wrench": ERROR for a refused
+// directory or file, with the path and the exact reason, once per state of
+// that file; WARNING for a line that does not parse, with file:line, once
+// per file state; INFO for a rule's first firing in a file state, DEBUG for
+// later ones; TRACE for the rest (no directory, no file, switched off).
+//
+// # Arming rules
+//
+// The wrench command (cmd/wrench) writes these files safely over SSH or by
+// hand, and the same operations are functions of this package, so a Go test
+// harness can arm, release and clear rules without shelling out.
+package wrench

@@ -1,0 +1,224 @@
+package wrench
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/juju/errors"
+)
+
+// The edits below work on a category file's text and leave every line they
+// are not asked about exactly as written: comments, blank lines, spacing,
+// line endings, even lines that do not parse. A line belongs to a feature
+// when its first field (before any comment) is the feature's name, whether
+// or not the rest of it parses: `set` on a feature whose line has a typo
+// replaces the typo rather than leaving a second, dead line behind.
+
+// fileLine is one line of a file as written: its text without the line
+// ending, and the ending ("\n", "\r\n", or "" for a last line without one).
+type fileLine struct {
+	text string
+	eol  string
+}
+
+// splitLines cuts data into lines, keeping each line's ending.
+func splitLines(data []byte) []fileLine {
+	var out []fileLine
+	s := string(data)
+	for s != "" {
+		line, rest, found := strings.Cut(s, "\n")
+		l := fileLine{text: line}
+		if found {
+			l.eol = "\n"
+			if strings.HasSuffix(line, "\r") {
+				l.text, l.eol = line[:len(line)-1], "\r\n"
+			}
+		}
+		out = append(out, l)
+		s = rest
+	}
+	return out
+}
+
+// joinLines is the inverse of splitLines.
+func joinLines(lines []fileLine) []byte {
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString(l.text)
+		b.WriteString(l.eol)
+	}
+	return []byte(b.String())
+}
+
+// lineFields locates the parts of a rule line that an edit rewrites. The
+// feature ends at featureEnd; the trigger, when there is one, spans
+// [triggerStart, triggerEnd); the comment, with the blanks before it,
+// starts at commentStart (len(text) when there is none).
+type lineFields struct {
+	feature                  string
+	featureEnd               int
+	triggerStart, triggerEnd int
+	commentStart             int
+}
+
+// fieldsOf finds the fields of text as parseLine splits them. A blank or
+// comment line has no feature.
+func fieldsOf(text string) lineFields {
+	var lf lineFields
+	lf.commentStart = len(text)
+	isBlank := func(c byte) bool { return c == ' ' || c == '\t' }
+	field := 0
+	for i := 0; i < len(text); {
+		if isBlank(text[i]) {
+			i++
+			continue
+		}
+		start := i
+		for i < len(text) && !isBlank(text[i]) {
+			i++
+		}
+		if text[start] == '#' {
+			// The comment keeps the blanks that set it off from the rule.
+			for start > 0 && isBlank(text[start-1]) {
+				start--
+			}
+			lf.commentStart = start
+			break
+		}
+		switch field {
+		case 0:
+			lf.feature, lf.featureEnd = text[start:i], i
+		case 1:
+			lf.triggerStart, lf.triggerEnd = start, i
+		}
+		field++
+	}
+	return lf
+}
+
+// ruleLine gives the text of feature's line with trigger ("" for a bare
+// feature), keeping what old (one of the feature's lines, or "" for a new
+// line) had around the fields: its indentation, the blanks between feature
+// and trigger, and its comment. Extra fields on a line that did not parse
+// are dropped.
+func ruleLine(old, feature, trigger string) string {
+	if old == "" {
+		if trigger == "" {
+			return feature
+		}
+		return feature + " " + trigger
+	}
+	lf := fieldsOf(old)
+	var b strings.Builder
+	b.WriteString(old[:lf.featureEnd])
+	if trigger != "" {
+		if lf.triggerStart > 0 && lf.triggerStart < lf.commentStart {
+			b.WriteString(old[lf.featureEnd:lf.triggerStart])
+		} else {
+			b.WriteByte(' ')
+		}
+		b.WriteString(trigger)
+	}
+	b.WriteString(old[lf.commentStart:])
+	return b.String()
+}
+
+// setRule returns data with feature's line saying trigger: its first line
+// is rewritten in place and any later ones dropped, or, when it has none, a
+// line is added at the end.
+func setRule(data []byte, feature, trigger string) []byte {
+	lines := splitLines(data)
+	out := lines[:0:0]
+	done := false
+	for _, l := range lines {
+		if fieldsOf(l.text).feature != feature {
+			out = append(out, l)
+			continue
+		}
+		if !done {
+			l.text = ruleLine(l.text, feature, trigger)
+			out = append(out, l)
+			done = true
+		}
+	}
+	if !done {
+		eol := lineEnding(lines)
+		if n := len(out); n > 0 && out[n-1].eol == "" {
+			out[n-1].eol = eol
+		}
+		out = append(out, fileLine{text: ruleLine("", feature, trigger), eol: eol})
+	}
+	return joinLines(out)
+}
+
+// unsetRule returns data without feature's lines, and whether there were
+// any.
+func unsetRule(data []byte, feature string) ([]byte, bool) {
+	lines := splitLines(data)
+	out := lines[:0:0]
+	for _, l := range lines {
+		if fieldsOf(l.text).feature != feature {
+			out = append(out, l)
+		}
+	}
+	if len(out) == len(lines) {
+		return data, false
+	}
+	return joinLines(out), true
+}
+
+// lineEnding is the ending new lines get: "\r\n" when the file's first line
+// ends that way, so a file edited on Windows stays consistent.
+func lineEnding(lines []fileLine) string {
+	if len(lines) > 0 && lines[0].eol == "\r\n" {
+		return "\r\n"
+	}
+	return "\n"
+}
+
+// releaseTrigger is the trigger that lets n more calls pass a paused rule
+// and pauses the ones after.
+func releaseTrigger(n int) string {
+	return fmt.Sprintf("%d*off->pause", n)
+}
+
+// checkRelease says why rules has no paused rule for feature to release n
+// calls of, or nil.
+func checkRelease(path string, rules []Rule, feature string, n int) error {
+	if n < 1 {
+		return errors.Errorf("cannot release %d calls: the count must be at least 1", n)
+	}
+	for _, r := range rules {
+		if r.Feature != feature {
+			continue
+		}
+		if !r.trigger.hasPause() {
+			return errors.Errorf("%s:%d: rule %q for %q has no pause, so there is nothing to release", path, r.Line, r.Trigger, feature)
+		}
+		return nil
+	}
+	return errors.Errorf("%s: no rule for %q, so there is nothing to release", path, feature)
+}
+
+// ruleFor builds the one line that arms feature with trigger and parses it
+// as IsActive would, so nothing IsActive would skip is ever written. It
+// returns the trigger to write: "" for a bare feature, otherwise the
+// trigger in canonical form.
+func ruleFor(feature, trigger string) (string, error) {
+	if err := checkFeature(feature); err != nil {
+		return "", err
+	}
+	if trigger == "" {
+		return "", nil
+	}
+	// One field, or the line would say something else: "on # x" has a
+	// comment, and "#x" alone would leave a bare feature, always on.
+	if strings.ContainsAny(trigger, " \t\r\n") || strings.HasPrefix(trigger, "#") {
+		return "", errors.Errorf("bad trigger %q: a trigger is one field, without blanks or line breaks, not starting with \"#\"", trigger)
+	}
+	rule, err := parseLine(feature + " " + trigger)
+	if err != nil {
+		return "", err
+	}
+	return rule.Trigger, nil
+}

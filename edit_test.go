@@ -1,0 +1,130 @@
+package wrench_test
+
+import (
+	gc "gopkg.in/check.v1"
+
+	"github.com/go-wrench/wrench"
+)
+
+// editSuite tests the text edits Set and Unset make, off the disk.
+type editSuite struct{}
+
+var _ = gc.Suite(&editSuite{})
+
+func (*editSuite) TestSetRuleText(c *gc.C) {
+	for i, t := range []struct {
+		about, before, feature, trigger, after string
+	}{{
+		about:   "a new feature goes at the end",
+		before:  "# rules\na\n",
+		feature: "b", trigger: "2*on",
+		after: "# rules\na\nb 2*on\n",
+	}, {
+		about:   "an empty file",
+		before:  "",
+		feature: "b", trigger: "on",
+		after: "b on\n",
+	}, {
+		about:   "no trigger writes a bare feature",
+		before:  "",
+		feature: "b",
+		after:   "b\n",
+	}, {
+		about:   "a last line without a newline gets one first",
+		before:  "a",
+		feature: "b", trigger: "off",
+		after: "a\nb off\n",
+	}, {
+		about:   "the trigger is replaced in place, keeping spacing and comment",
+		before:  "x\nfail-lease   30%on   # flaky lease\ny\n",
+		feature: "fail-lease", trigger: "50%on",
+		after: "x\nfail-lease   50%on   # flaky lease\ny\n",
+	}, {
+		about:   "a bare feature gets its trigger before the comment",
+		before:  "refuse-upgrade\t# always\n",
+		feature: "refuse-upgrade", trigger: "off",
+		after: "refuse-upgrade off\t# always\n",
+	}, {
+		about:   "no trigger makes the line bare, keeping the comment",
+		before:  "  a 3*on # three\n",
+		feature: "a",
+		after:   "  a # three\n",
+	}, {
+		about:   "trailing comments and odd lines elsewhere are kept as written",
+		before:  "p pause   # held\r\nq\tsleep(2s)#not a comment\na on\nbad on#x  # typo\n",
+		feature: "a", trigger: "off",
+		after: "p pause   # held\r\nq\tsleep(2s)#not a comment\na off\nbad on#x  # typo\n",
+	}, {
+		about:   "a line of the feature that does not parse is replaced",
+		before:  "a on#x # typo\nb\n",
+		feature: "a", trigger: "on",
+		after: "a on # typo\nb\n",
+	}, {
+		about:   "extra fields of a bad line go, its comment stays",
+		before:  "a on extra # note\n",
+		feature: "a", trigger: "off",
+		after: "a off # note\n",
+	}, {
+		about:   "later lines of the feature are dropped",
+		before:  "a on\nb\na off # dead\nc\n",
+		feature: "a", trigger: "pause",
+		after: "a pause\nb\nc\n",
+	}, {
+		about:   "CRLF files get CRLF lines",
+		before:  "a\r\nb\r\n",
+		feature: "c", trigger: "on",
+		after: "a\r\nb\r\nc on\r\n",
+	}, {
+		about:   "a CRLF line keeps its ending when replaced",
+		before:  "a on\r\n",
+		feature: "a", trigger: "off",
+		after: "a off\r\n",
+	}, {
+		about:   "a comment naming the feature is not its line",
+		before:  "# a on\n",
+		feature: "a", trigger: "off",
+		after: "# a on\na off\n",
+	}, {
+		about:   "a feature that is a prefix of another is its own",
+		before:  "ab on\n",
+		feature: "a", trigger: "off",
+		after: "ab on\na off\n",
+	}} {
+		c.Logf("test %d: %s", i, t.about)
+		c.Check(wrench.SetRuleText(t.before, t.feature, t.trigger), gc.Equals, t.after)
+	}
+}
+
+func (*editSuite) TestUnsetRuleText(c *gc.C) {
+	for i, t := range []struct {
+		about, before, feature, after string
+		found                         bool
+	}{{
+		about:   "the feature's lines go, the rest stays",
+		before:  "# rules\na on # x\nb  sleep(1s) # y\na off\n\nc\n",
+		feature: "a", after: "# rules\nb  sleep(1s) # y\n\nc\n", found: true,
+	}, {
+		about:  "a feature that is not there changes nothing",
+		before: "b\n# a\n", feature: "a", after: "b\n# a\n",
+	}, {
+		about:  "a bad line of the feature goes too",
+		before: "a on#x\nb\n", feature: "a", after: "b\n", found: true,
+	}, {
+		about:  "a last line without a newline",
+		before: "b\na", feature: "a", after: "b\n", found: true,
+	}} {
+		c.Logf("test %d: %s", i, t.about)
+		after, found := wrench.UnsetRuleText(t.before, t.feature)
+		c.Check(after, gc.Equals, t.after)
+		c.Check(found, gc.Equals, t.found)
+	}
+}
+
+func (*editSuite) TestWriterNamesAreNeverCategories(c *gc.C) {
+	c.Check(wrench.CheckCategory(wrench.LockName), gc.NotNil)
+	for _, category := range []string{"agent", "a", "x.y-z_1"} {
+		name := wrench.TempName(category)
+		c.Check(wrench.CheckCategory(name), gc.NotNil, gc.Commentf("temporary name %q", name))
+	}
+	c.Check(wrench.TempName("agent"), gc.Not(gc.Equals), wrench.TempName("agent"))
+}

@@ -1,0 +1,127 @@
+package wrench_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/juju/loggo/v2"
+	gc "gopkg.in/check.v1"
+
+	"github.com/go-wrench/wrench"
+)
+
+type formatSuite struct{ baseSuite }
+
+var _ = gc.Suite(&formatSuite{})
+
+func (s *formatSuite) TestOriginalFormat(c *gc.C) {
+	// The original wrench format: one feature a line, nothing else.
+	s.writeFile(c, "machine-agent", "refuse-upgrade\nslow-dial\n")
+	c.Check(wrench.IsActive("machine-agent", "refuse-upgrade"), gc.Equals, true)
+	c.Check(wrench.IsActive("machine-agent", "slow-dial"), gc.Equals, true)
+	c.Check(wrench.IsActive("machine-agent", "other"), gc.Equals, false)
+	c.Check(wrench.IsActive("other-agent", "refuse-upgrade"), gc.Equals, false)
+}
+
+func (s *formatSuite) TestCommentsBlanksTabsCRLF(c *gc.C) {
+	s.writeFile(c, "agent", strings.Join([]string{
+		"# a whole-line comment naming commented-out",
+		"#commented-out",
+		"",
+		"   ",
+		"\ttabbed\t\t# trailing comment",
+		"spaced   on   # trailing comment",
+		"crlf\r",
+		"crlf-trigger 1*on\r",
+		"hash#inside",
+		"last-without-newline",
+	}, "\n"))
+	for _, feature := range []string{"tabbed", "spaced", "crlf", "crlf-trigger", "hash#inside", "last-without-newline"} {
+		c.Check(wrench.IsActive("agent", feature), gc.Equals, true, gc.Commentf("feature %q", feature))
+	}
+	for _, feature := range []string{"commented-out", "#commented-out", "a", "trailing", "comment", "crlf\r", ""} {
+		c.Check(wrench.IsActive("agent", feature), gc.Equals, false, gc.Commentf("feature %q", feature))
+	}
+	c.Check(s.logged(loggo.WARNING, ""), gc.HasLen, 0)
+}
+
+func (s *formatSuite) TestFirstLineNamingAFeatureWins(c *gc.C) {
+	s.writeFile(c, "agent", "x off\nx on\ny 0%on\ny on\n")
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, false)
+	// y's first line does not parse, so it names nothing: the next wins.
+	c.Check(wrench.IsActive("agent", "y"), gc.Equals, true)
+	path := filepath.Join(s.dir, "agent")
+	c.Check(s.logged(loggo.WARNING, path+":2: "), gc.HasLen, 1)
+	c.Check(s.logged(loggo.WARNING, path+":3: "), gc.HasLen, 1)
+}
+
+func (s *formatSuite) TestHashStartsACommentOnlyAtAFieldStart(c *gc.C) {
+	s.writeFile(c, "agent", "a on#x\nb on #x\n")
+	c.Check(wrench.IsActive("agent", "a"), gc.Equals, false)
+	c.Check(wrench.IsActive("agent", "b"), gc.Equals, true)
+	c.Check(s.logged(loggo.WARNING, filepath.Join(s.dir, "agent")+":1: "), gc.HasLen, 1)
+}
+
+func (s *formatSuite) TestEmptyFile(c *gc.C) {
+	s.writeFile(c, "agent", "")
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, false)
+}
+
+func (s *formatSuite) TestBadLinesAreSkippedAndTheRestCount(c *gc.C) {
+	s.writeFile(c, "agent", "good\nbad 30%%on\nalso-good 1*on\nextra on fields\n\xff\xfe\n")
+	c.Check(wrench.IsActive("agent", "good"), gc.Equals, true)
+	c.Check(wrench.IsActive("agent", "also-good"), gc.Equals, true)
+	c.Check(wrench.IsActive("agent", "bad"), gc.Equals, false)
+	c.Check(wrench.IsActive("agent", "extra"), gc.Equals, false)
+	path := filepath.Join(s.dir, "agent")
+	c.Check(s.logged(loggo.WARNING, path+":2: "), gc.HasLen, 1)
+	c.Check(s.logged(loggo.WARNING, path+":4: "), gc.HasLen, 1)
+	c.Check(s.logged(loggo.WARNING, path+":5: "), gc.HasLen, 1)
+}
+
+var badCategories = []string{
+	"", ".", "..", ".hidden", "../escape", "a/b", "a\\b", "/etc/passwd",
+	"has space", "tab\there", "nul\x00", "ünïcode", "semi;colon", "star*",
+	strings.Repeat("x", 65),
+}
+
+func (s *formatSuite) TestCategoryNames(c *gc.C) {
+	for _, name := range []string{"a", "machine-agent", "A.b_c-9", strings.Repeat("x", 64)} {
+		c.Check(wrench.CheckCategory(name), gc.IsNil, gc.Commentf("%q", name))
+	}
+	for _, name := range badCategories {
+		c.Check(wrench.CheckCategory(name), gc.NotNil, gc.Commentf("%q", name))
+	}
+}
+
+func (s *formatSuite) TestNoPathLeavesTheWrenchDirectory(c *gc.C) {
+	// A file a path could reach from the wrench directory, naming the
+	// feature: none of the bad names may read it.
+	outside := filepath.Join(s.dataDir, "escape")
+	c.Assert(os.WriteFile(outside, []byte("x\n"), 0o644), gc.IsNil)
+	c.Assert(os.WriteFile(filepath.Join(s.dataDir, "passwd"), []byte("x\n"), 0o644), gc.IsNil)
+	for _, name := range append(badCategories, "../escape", "../passwd", "..\\escape") {
+		c.Check(wrench.IsActive(name, "x"), gc.Equals, false, gc.Commentf("%q", name))
+	}
+	// The positive control: a valid name reads its file.
+	s.writeFile(c, "escape", "x\n")
+	c.Check(wrench.IsActive("escape", "x"), gc.Equals, true)
+}
+
+func (s *formatSuite) TestBadCategoryLoggedOnceNamingIt(c *gc.C) {
+	for i := 0; i < 1000; i++ {
+		wrench.IsActive("../escape", "x")
+	}
+	c.Check(s.logged(loggo.ERROR, `"../escape"`), gc.HasLen, 1)
+}
+
+func (s *formatSuite) TestFeatureNames(c *gc.C) {
+	rules, problems := wrench.ParseFile("f", []byte("ok.name_1-2\nünïcode\n#x\n"))
+	c.Check(problems, gc.HasLen, 0)
+	c.Assert(rules, gc.HasLen, 2)
+	c.Check(rules[0].Feature, gc.Equals, "ok.name_1-2")
+	c.Check(rules[0].Trigger, gc.Equals, "on")
+	c.Check(rules[0].Line, gc.Equals, 1)
+	c.Check(rules[1].Feature, gc.Equals, "ünïcode")
+}

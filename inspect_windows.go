@@ -1,0 +1,176 @@
+//go:build windows
+
+package wrench
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/juju/errors"
+)
+
+// On Windows the trust rules are about owners and ACLs of the current
+// user, which verifyPathWindows (wrench_windows.go) applies to a path
+// opened without following a reparse point. Check therefore judges for the
+// current user only: CheckUser, and the command's --uid, are errors here.
+
+// checksOtherUsers is false: Windows verdicts are for the current user.
+const checksOtherUsers = false
+
+// callerUID is -1: Windows has no uid, and every verdict is for the
+// current user.
+func callerUID() int { return -1 }
+
+// rulesDir is the wrench directory opened for the writer, List and Check.
+type rulesDir struct {
+	path string
+	// reason and verifyErr are verifyPathWindows's verdict on the
+	// directory when it was opened.
+	reason    string
+	verifyErr error
+}
+
+// openRulesDir looks at the wrench directory at path without following a
+// reparse point. It returns an error satisfying os.IsNotExist when there
+// is none, and a *notDirError when path is something other than a
+// directory.
+func openRulesDir(path string) (*rulesDir, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return nil, err
+	}
+	if kind := kindOfFileMode(fi.Mode()); kind != kindDirectory {
+		return nil, &notDirError{path: path, kind: kind}
+	}
+	reason, err := verifyPathWindows(path, true)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	return &rulesDir{path: path, reason: reason, verifyErr: err}, nil
+}
+
+// close releases nothing: the directory is used by its path.
+func (d *rulesDir) close() {}
+
+// verdict says why IsActive in a process running as the current user
+// would refuse the directory, or "" when it would use it. uid is ignored.
+func (d *rulesDir) verdict(uid int) string {
+	if d.verifyErr != nil {
+		return fmt.Sprintf("cannot be verified: %v", errors.Cause(d.verifyErr))
+	}
+	return d.reason
+}
+
+// names lists the directory's entries.
+func (d *rulesDir) names() ([]string, error) {
+	des, err := os.ReadDir(d.path)
+	if err != nil {
+		return nil, errors.Annotatef(err, "cannot list %s", d.path)
+	}
+	names := make([]string, 0, len(des))
+	for _, de := range des {
+		names = append(names, de.Name())
+	}
+	return names, nil
+}
+
+// fileState is one look at a category file: whether it exists, whether
+// the current user's IsActive would trust it, and its content when it is
+// a regular file within the size limit.
+type fileState struct {
+	path       string
+	exists     bool
+	content    []byte // nil unless read; empty for an empty file
+	unreadable string // why content is nil when the file exists
+	reason     string // verifyPathWindows's refusal, "" when trusted
+	verifyErr  error
+}
+
+// look examines the entry name in the directory. A reparse point is
+// described, never followed, and nothing but a regular file is opened.
+func (d *rulesDir) look(name string) (fileState, error) {
+	st := fileState{path: filepath.Join(d.path, name)}
+	fi, err := os.Lstat(st.path)
+	if os.IsNotExist(err) {
+		return st, nil
+	}
+	if err != nil {
+		return st, errors.Annotatef(err, "cannot stat %s", st.path)
+	}
+	st.exists = true
+	if kind := kindOfFileMode(fi.Mode()); kind != kindRegular {
+		st.unreadable = fmt.Sprintf("is %s, not a regular file", kind)
+		return st, nil
+	}
+	if fi.Size() > MaxFileSize {
+		st.unreadable = fmt.Sprintf("is %d bytes, over the %d byte limit", fi.Size(), MaxFileSize)
+		return st, nil
+	}
+	st.reason, st.verifyErr = verifyPathWindows(st.path, false)
+	if errors.Is(st.verifyErr, fs.ErrNotExist) {
+		return fileState{path: st.path}, nil // removed meanwhile
+	}
+	f, err := os.Open(st.path)
+	if err != nil {
+		st.unreadable = fmt.Sprintf("cannot be opened: %v", errors.Cause(err))
+		return st, nil
+	}
+	defer f.Close()
+	// os.Open follows a reparse point: make sure what was opened is the
+	// file that was looked at, not something swapped in since.
+	if opened, err := f.Stat(); err != nil || !os.SameFile(fi, opened) {
+		st.unreadable = "changed while being read"
+		return st, nil
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	switch {
+	case err != nil:
+		st.unreadable = fmt.Sprintf("cannot be read: %v", err)
+	case len(data) > MaxFileSize:
+		st.unreadable = fmt.Sprintf("grew over the %d byte limit while being read", MaxFileSize)
+	default:
+		st.content = data
+	}
+	return st, nil
+}
+
+// verdict says why IsActive in a process running as the current user
+// would refuse the file, or "" when it would read it (or there is no
+// file). uid is ignored.
+func (st *fileState) verdict(uid int) string {
+	switch {
+	case !st.exists:
+		return ""
+	case st.content == nil && st.reason == "" && st.verifyErr == nil:
+		return st.unreadable
+	case st.verifyErr != nil:
+		return fmt.Sprintf("cannot be verified: %v", errors.Cause(st.verifyErr))
+	case st.reason != "":
+		return st.reason
+	}
+	return st.unreadable
+}
+
+// kindOfFileMode reduces what Lstat says to the kinds the trust rules tell
+// apart. Go reports symbolic links and mount points (junctions) as
+// symlinks, and other reparse points as irregular.
+func kindOfFileMode(m fs.FileMode) fileKind {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return kindSymlink
+	case m.IsDir():
+		return kindDirectory
+	case m&fs.ModeNamedPipe != 0:
+		return kindFIFO
+	case m&fs.ModeDevice != 0, m&fs.ModeCharDevice != 0:
+		return kindDevice
+	case m&fs.ModeSocket != 0:
+		return kindSocket
+	case m.IsRegular():
+		return kindRegular
+	}
+	return kindOther
+}

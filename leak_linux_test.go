@@ -1,0 +1,122 @@
+package wrench_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	gc "gopkg.in/check.v1"
+
+	"github.com/go-wrench/wrench"
+	"golang.org/x/sys/unix"
+)
+
+// leakSuite drives IsActive hard across every state and checks nothing is
+// left behind: no descriptor, no goroutine, no panic.
+type leakSuite struct{ baseSuite }
+
+var _ = gc.Suite(&leakSuite{})
+
+func openDescriptors(c *gc.C) int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	c.Assert(err, gc.IsNil)
+	return len(entries)
+}
+
+func (s *leakSuite) TestNoLeakAcrossEveryState(c *gc.C) {
+	s.writeFile(c, "hit", "x\n")
+	s.writeFile(c, "miss", "y\n")
+	c.Assert(os.Chmod(s.writeFile(c, "refused", "x\n"), 0o666), gc.IsNil)
+	c.Assert(unix.Mkfifo(filepath.Join(s.dir, "fifo"), 0o644), gc.IsNil)
+	c.Assert(os.Mkdir(filepath.Join(s.dir, "directory"), 0o755), gc.IsNil)
+	c.Assert(os.Symlink(filepath.Join(s.dir, "hit"), filepath.Join(s.dir, "symlink")), gc.IsNil)
+	s.writeFile(c, "counted", "x 2*on->1*off->repeat\ny 50%on\n")
+	categories := []string{"hit", "miss", "refused", "fifo", "directory", "symlink", "absent", "counted", "../bad", "changing"}
+	want := map[string]bool{"hit": true}
+
+	round := func(i int) {
+		for _, cat := range categories {
+			got := wrench.IsActive(cat, "x")
+			if w, fixed := want[cat]; fixed || cat != "counted" && cat != "changing" {
+				c.Assert(got, gc.Equals, w, gc.Commentf("category %q", cat))
+			}
+			wrench.IsActive(cat, "y")
+		}
+		// A file that changes state as the calls go: trusted, refused,
+		// absent, trusted with other rules.
+		switch i % 400 {
+		case 0:
+			s.writeFile(c, "changing", "x\n")
+		case 100:
+			c.Assert(os.Chmod(filepath.Join(s.dir, "changing"), 0o664), gc.IsNil)
+		case 200:
+			c.Assert(os.Remove(filepath.Join(s.dir, "changing")), gc.IsNil)
+		case 300:
+			s.writeFile(c, "changing", "y 1*on\n")
+		}
+	}
+	round(0) // every cache and directory descriptor is made
+	fds, goroutines := openDescriptors(c), runtime.NumGoroutine()
+	calls := 0
+	for i := 1; calls < 100000; i++ {
+		round(i)
+		calls += 2 * len(categories)
+	}
+	c.Check(openDescriptors(c), gc.Equals, fds)
+	c.Check(runtime.NumGoroutine(), gc.Equals, goroutines)
+	// SetDataDir releases the directory descriptor it kept.
+	wrench.SetDataDir(s.dataDir)
+	c.Check(openDescriptors(c), gc.Equals, fds-1)
+}
+
+func (s *leakSuite) TestReadersWhileAWriterRenames(c *gc.C) {
+	// Run with -race: readers ask while a writer replaces the file and the
+	// directory's mode flips; every answer is one the disk has held.
+	s.writeFile(c, "agent", "x\n")
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for r := 0; r < 4; r++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if wrench.IsActive("agent", "never") {
+					errs <- fmt.Errorf("a feature no file names was active")
+					return
+				}
+				wrench.IsActive("agent", "x")
+				wrench.IsActive("agent", "y")
+			}
+		}()
+	}
+	deadline := time.Now().Add(time.Second)
+	for i := 0; time.Now().Before(deadline); i++ {
+		content := "x\n"
+		if i%2 == 1 {
+			content = "y 2*on->off->repeat\n"
+		}
+		s.writeFile(c, "agent", content)
+		if i%10 == 0 {
+			os.Chmod(s.dir, 0o775)
+			os.Chmod(s.dir, 0o755)
+		}
+	}
+	s.writeFile(c, "agent", "final\n")
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		c.Error(err)
+	}
+	c.Check(wrench.IsActive("agent", "final"), gc.Equals, true)
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, false)
+}

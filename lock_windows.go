@@ -1,0 +1,36 @@
+//go:build windows
+
+package wrench
+
+import (
+	"os"
+	"path/filepath"
+
+	"github.com/juju/errors"
+	"golang.org/x/sys/windows"
+)
+
+// lock takes the lock that serialises writers of the directory, in this
+// process and every other: an exclusive LockFileEx on the first byte of
+// its lock file, which is created when missing. unlock releases it.
+func (d *rulesDir) lock() (unlock func(), err error) {
+	path := filepath.Join(d.path, lockName)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, errors.Annotatef(err, "cannot open lock file %s", path)
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, errors.Errorf("lock file %s is not a regular file", path)
+	}
+	h := windows.Handle(f.Fd())
+	ol := new(windows.Overlapped)
+	if err := windows.LockFileEx(h, windows.LOCKFILE_EXCLUSIVE_LOCK, 0, 1, 0, ol); err != nil {
+		f.Close()
+		return nil, errors.Annotatef(err, "cannot lock %s", path)
+	}
+	return func() {
+		windows.UnlockFileEx(h, 0, 1, 0, ol)
+		f.Close()
+	}, nil
+}

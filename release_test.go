@@ -1,0 +1,106 @@
+package wrench_test
+
+import (
+	"strings"
+	"time"
+
+	"github.com/juju/loggo/v2"
+	gc "gopkg.in/check.v1"
+
+	"github.com/go-wrench/wrench"
+)
+
+// releaseSuite holds calls in a pause rule and lets them through with
+// Release and Clear.
+type releaseSuite struct {
+	baseSuite
+}
+
+var _ = gc.Suite(&releaseSuite{})
+
+// firings counts the logged firings whose message contains text: the
+// first of a file state is logged at INFO, later ones at DEBUG.
+func (s *releaseSuite) firings(text string) int {
+	n := 0
+	for _, e := range s.logs.Log() {
+		if (e.Level == loggo.INFO || e.Level == loggo.DEBUG) && strings.Contains(e.Message, text) {
+			n++
+		}
+	}
+	return n
+}
+
+// waitFirings waits until n firings containing text have been logged.
+func (s *releaseSuite) waitFirings(c *gc.C, text string, n int) {
+	deadline := time.Now().Add(failAfter)
+	for s.firings(text) < n {
+		if time.Now().After(deadline) {
+			c.Fatalf("waited %v for %d firings of %q; saw %d", failAfter, n, text, s.firings(text))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	c.Assert(s.firings(text), gc.Equals, n)
+}
+
+// nothingReturned checks that no call has returned. Callers use it only
+// once every call still out is known to be paused (its pause firing is
+// logged), so no later return can be missed.
+func nothingReturned(c *gc.C, returned <-chan bool) {
+	select {
+	case <-returned:
+		c.Errorf("a paused call returned")
+	default:
+	}
+}
+
+func (s *releaseSuite) TestReleaseLetsNPausedCallsThrough(c *gc.C) {
+	s.addRestore(wrench.SetPollInterval(time.Millisecond))
+	c.Assert(wrench.Set("agent", "start-hook", "pause"), gc.IsNil)
+
+	returned := make(chan bool, 4)
+	call := func() { returned <- wrench.IsActive("agent", "start-hook") }
+	for range 3 {
+		go call()
+	}
+	s.waitFirings(c, `start-hook: pause fired (rule "pause"`, 3)
+	nothingReturned(c, returned)
+
+	// Each paused call is evaluated afresh against "1*off->pause": one
+	// passes, the other two pause again.
+	c.Assert(wrench.Release("agent", "start-hook", 1), gc.IsNil)
+	c.Check(receive(c, returned, "a paused call"), gc.Equals, false)
+	s.waitFirings(c, `start-hook: off fired (rule "1*off->pause"`, 1)
+	s.waitFirings(c, `start-hook: pause fired (rule "1*off->pause"`, 2)
+	nothingReturned(c, returned)
+
+	// Three more: the two still paused pass, and so does one new call;
+	// the call after that pauses.
+	c.Assert(wrench.Release("agent", "start-hook", 3), gc.IsNil)
+	c.Check(receive(c, returned, "a paused call"), gc.Equals, false)
+	c.Check(receive(c, returned, "a paused call"), gc.Equals, false)
+	c.Check(wrench.IsActive("agent", "start-hook"), gc.Equals, false)
+	s.waitFirings(c, `start-hook: off fired (rule "3*off->pause"`, 3)
+	go call()
+	s.waitFirings(c, `start-hook: pause fired (rule "3*off->pause"`, 1)
+	nothingReturned(c, returned)
+
+	// Clearing the rule lets it go for good.
+	c.Assert(wrench.Clear("agent"), gc.IsNil)
+	c.Check(receive(c, returned, "a paused call"), gc.Equals, false)
+	c.Check(wrench.IsActive("agent", "start-hook"), gc.Equals, false)
+}
+
+func (s *releaseSuite) TestUnsetLetsPausedCallsGo(c *gc.C) {
+	s.addRestore(wrench.SetPollInterval(time.Millisecond))
+	c.Assert(wrench.Set("agent", "start-hook", "pause"), gc.IsNil)
+	c.Assert(wrench.Set("agent", "other", ""), gc.IsNil)
+	returned := make(chan bool, 2)
+	for range 2 {
+		go func() { returned <- wrench.IsActive("agent", "start-hook") }()
+	}
+	s.waitFirings(c, `start-hook: pause fired (rule "pause"`, 2)
+	c.Assert(wrench.Unset("agent", "start-hook"), gc.IsNil)
+	c.Check(receive(c, returned, "a paused call"), gc.Equals, false)
+	c.Check(receive(c, returned, "a paused call"), gc.Equals, false)
+	c.Check(wrench.IsActive("agent", "other"), gc.Equals, true)
+}

@@ -1,0 +1,112 @@
+//go:build unix
+
+package wrench
+
+import (
+	"os"
+	"path/filepath"
+
+	"github.com/juju/errors"
+	"golang.org/x/sys/unix"
+)
+
+// makeRulesDir creates the wrench directory with mode 0755 when it is
+// missing. The mode is set explicitly on the directory made, because a
+// umask such as 077 would leave it unreadable to an agent running as
+// another user. The data directory itself must exist: a mistyped --datadir
+// is an error, not a new tree nothing reads.
+func makeRulesDir(path string) error {
+	err := unix.Mkdir(path, 0o755)
+	switch err {
+	case nil:
+	case unix.EEXIST:
+		return nil
+	case unix.ENOENT:
+		return errors.Errorf("cannot create %s: data directory %s does not exist", path, filepath.Dir(path))
+	default:
+		return errors.Annotatef(err, "cannot create %s", path)
+	}
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return errors.Annotatef(err, "cannot open %s", path)
+	}
+	defer unix.Close(fd)
+	return errors.Annotatef(unix.Fchmod(fd, 0o755), "cannot set the mode of %s", path)
+}
+
+// replace makes data the content of the file name in one step a reader
+// cannot see half of: it writes a temporary file beside it with mode 0644,
+// syncs it, renames it over name and syncs the directory. When it fails
+// before the rename, the old file is untouched and the temporary file gone.
+func (d *rulesDir) replace(name string, data []byte) (err error) {
+	path := filepath.Join(d.path, name)
+	if err := writeFault("create"); err != nil {
+		return errors.Annotatef(err, "cannot create a temporary file for %s", path)
+	}
+	tmp, fd, err := d.createTemp(name)
+	if err != nil {
+		return errors.Annotatef(err, "cannot create a temporary file for %s", path)
+	}
+	defer func() {
+		if err != nil {
+			unix.Unlinkat(d.fd, tmp, 0)
+		}
+	}()
+	f := os.NewFile(uintptr(fd), filepath.Join(d.path, tmp))
+	if err := writeSynced(f, data); err != nil {
+		return errors.Annotatef(err, "cannot write %s", f.Name())
+	}
+	if err := writeFault("rename"); err != nil {
+		return errors.Annotatef(err, "cannot rename %s to %s", tmp, path)
+	}
+	if err := unix.Renameat(d.fd, tmp, d.fd, name); err != nil {
+		return errors.Annotatef(err, "cannot rename %s to %s", tmp, path)
+	}
+	return d.sync()
+}
+
+// createTemp creates a new temporary file for name, mode 0644 whatever the
+// umask.
+func (d *rulesDir) createTemp(name string) (string, int, error) {
+	for {
+		tmp := tempName(name)
+		fd, err := unix.Openat(d.fd, tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
+		if err == unix.EEXIST {
+			continue
+		}
+		if err != nil {
+			return "", -1, err
+		}
+		if err := unix.Fchmod(fd, 0o644); err != nil {
+			unix.Close(fd)
+			unix.Unlinkat(d.fd, tmp, 0)
+			return "", -1, err
+		}
+		return tmp, fd, nil
+	}
+}
+
+// remove removes the entry name (a file, or whatever else is there that is
+// not a directory) and reports whether there was one. A symbolic link is
+// removed, not followed.
+func (d *rulesDir) remove(name string) (bool, error) {
+	err := unix.Unlinkat(d.fd, name, 0)
+	switch err {
+	case nil:
+		return true, nil
+	case unix.ENOENT:
+		return false, nil
+	case unix.EISDIR, unix.EPERM:
+		var st unix.Stat_t
+		if unix.Fstatat(d.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && kindOf(uint32(st.Mode)) == kindDirectory {
+			return false, errors.Errorf("cannot remove %s: it is a directory, not a category file", filepath.Join(d.path, name))
+		}
+	}
+	return false, errors.Annotatef(err, "cannot remove %s", filepath.Join(d.path, name))
+}
+
+// sync makes the directory's entries durable: a rename or removal survives
+// a crash once it returns.
+func (d *rulesDir) sync() error {
+	return errors.Annotatef(unix.Fsync(d.fd), "cannot sync %s", d.path)
+}

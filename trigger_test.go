@@ -1,0 +1,235 @@
+package wrench_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/juju/loggo/v2"
+	gc "gopkg.in/check.v1"
+
+	"github.com/go-wrench/wrench"
+)
+
+type triggerSuite struct{ baseSuite }
+
+var _ = gc.Suite(&triggerSuite{})
+
+func (s *triggerSuite) TestValidTriggers(c *gc.C) {
+	for _, t := range []struct{ in, canonical string }{
+		{"on", "on"},
+		{"return", "return"},
+		{"off", "off"},
+		{"30%on", "30%on"},
+		{"12.5%on", "12.5%on"},
+		{"100%return", "100%return"},
+		{"0.001%on", "0.001%on"},
+		{"5.%on", "5%on"},
+		{"2*on", "2*on"},
+		{"30%2*on", "30%2*on"},
+		{"2*on->1*off->repeat", "2*on->1*off->repeat"},
+		{"sleep(250ms)", "sleep(250ms)"},
+		{"sleep(2s)", "sleep(2s)"},
+		{"sleep(100)", "sleep(100)"},
+		{"sleep(0)", "sleep(0)"},
+		{"1*sleep(1.5)->on", "1*sleep(1.5)->on"},
+		{"pause", "pause"},
+		{"1*off->pause", "1*off->pause"},
+		{"panic", "panic"},
+		{"exit", "exit"},
+		{"exit(3)", "exit(3)"},
+		{"exit(0)", "exit(0)"},
+		{"print", "print"},
+		{"10%print->off", "10%print->off"},
+		{"1*on->2*off->3*pause->repeat", "1*on->2*off->3*pause->repeat"},
+	} {
+		got, err := wrench.ParseTrigger(t.in)
+		c.Check(err, gc.IsNil, gc.Commentf("%q", t.in))
+		c.Check(got, gc.Equals, t.canonical, gc.Commentf("%q", t.in))
+	}
+}
+
+func (s *triggerSuite) TestInvalidTriggers(c *gc.C) {
+	for _, t := range []struct{ in, why string }{
+		{"bogus", `unknown action "bogus"`},
+		{"On", `unknown action "On"`},
+		{"sleep", "sleep needs a duration"},
+		{"sleep(2 s)", `sleep duration "2 s"`},
+		{"sleep(xyz)", `sleep duration "xyz"`},
+		{"sleep(-5ms)", `sleep duration "-5ms" is negative`},
+		{"sleep(-5)", `sleep duration "-5"`},
+		{"sleep()", "empty parentheses"},
+		{"30%%on", `unknown action "%on"`},
+		{"0%on", "chance 0% is not above 0%"},
+		{"101%on", "chance 101% is not above 0% and at most 100%"},
+		{"1.2.3%on", "chance 1.2.3%"},
+		{"0*on", "count 0* is not a whole number of at least 1"},
+		{"1.5*on", "count 1.5* is not a whole number"},
+		{"-1*on", "cannot be signed"},
+		{"-30%on", "cannot be signed"},
+		{"on->", "dangling"},
+		{"->on", "dangling"},
+		{"on->->off", "dangling"},
+		{"sleep(1s", `unclosed "("`},
+		{"sleep1s)", `")" without a "("`},
+		{"sleep((1s))", "nested parentheses"},
+		{"on->repeat", "->repeat needs a count on every term"},
+		{"2*on->off->repeat", `->repeat needs a count on every term, and "off" has none`},
+		{"repeat", `unknown action "repeat"`},
+		{"on(1)", "on takes no argument"},
+		{"pause(1)", "pause takes no argument"},
+		{"exit(256)", `exit status "256"`},
+		{"exit(-1)", `exit status "-1"`},
+		{"exit(x)", `exit status "x"`},
+		{"2*30%on", `unknown action "30%on"`},
+		{"", "empty trigger"},
+	} {
+		_, err := wrench.ParseTrigger(t.in)
+		if c.Check(err, gc.NotNil, gc.Commentf("%q", t.in)) {
+			c.Check(strings.Contains(err.Error(), t.why), gc.Equals, true,
+				gc.Commentf("%q: error %q does not say %q", t.in, err, t.why))
+		}
+	}
+}
+
+func (s *triggerSuite) TestExtraFieldsAndBadLinesAreNamed(c *gc.C) {
+	_, problems := wrench.ParseFile("/w/agent", []byte("a on off\nb\nc 0*on\n"))
+	c.Assert(problems, gc.HasLen, 2)
+	c.Check(problems[0].Error(), gc.Equals, `/w/agent:1: extra field "off" after the trigger (a comment starts with "#")`)
+	c.Check(problems[1].Error(), gc.Matches, `/w/agent:3: bad trigger "0\*on": .*count 0\* is not a whole number.*`)
+}
+
+// sequence calls IsActive n times and writes the answers as T and F.
+func sequence(category, feature string, n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		if wrench.IsActive(category, feature) {
+			b.WriteByte('T')
+		} else {
+			b.WriteByte('F')
+		}
+	}
+	return b.String()
+}
+
+// draws makes the chance source return these numbers in turn (percent).
+func (s *triggerSuite) draws(values ...float64) {
+	i := 0
+	s.addRestore(wrench.SetRandomPercent(func() float64 {
+		v := values[i%len(values)]
+		i++
+		return v
+	}))
+}
+
+func (s *triggerSuite) TestCountedChainRepeats(c *gc.C) {
+	s.writeFile(c, "agent", "x 2*on->1*off->repeat\n")
+	c.Check(sequence("agent", "x", 9), gc.Equals, "TTFTTFTTF")
+}
+
+func (s *triggerSuite) TestSpentWithoutRepeat(c *gc.C) {
+	s.writeFile(c, "agent", "x 2*on->1*off\ny 1*off->on\n")
+	c.Check(sequence("agent", "x", 6), gc.Equals, "TTFFFF")
+	c.Check(sequence("agent", "y", 4), gc.Equals, "FTTT")
+}
+
+func (s *triggerSuite) TestChance(c *gc.C) {
+	s.writeFile(c, "agent", "x 30%on\n")
+	s.draws(29.999, 30, 0, 99.9)
+	c.Check(sequence("agent", "x", 4), gc.Equals, "TFTF")
+}
+
+func (s *triggerSuite) TestMissedChancePassesToNextTerm(c *gc.C) {
+	// 50%on misses on 70, so 1*off fires; then 1*off is spent, and a
+	// miss leaves no term: false, without touching any count.
+	s.writeFile(c, "agent", "x 50%on->1*off->on\ny 50%on->1*off\n")
+	s.draws(70, 10, 70, 70)
+	c.Check(sequence("agent", "x", 4), gc.Equals, "FTTT")
+	s.draws(70, 70, 10)
+	c.Check(sequence("agent", "y", 3), gc.Equals, "FFT")
+}
+
+func (s *triggerSuite) TestCountGoesDownOnlyWhenItsTermFires(c *gc.C) {
+	// 2*on has a 50% chance: misses do not use up its count.
+	s.writeFile(c, "agent", "x 50%2*on\n")
+	s.draws(90, 90, 10, 90, 10, 10, 10)
+	c.Check(sequence("agent", "x", 7), gc.Equals, "FFTFTFF")
+}
+
+func (s *triggerSuite) TestRepeatRestartsInTheSameCall(c *gc.C) {
+	// After 1*on and 1*off are spent, the third call restarts the counts
+	// and fires 1*on itself: it does not return false for the restart.
+	s.writeFile(c, "agent", "x 1*on->1*off->repeat\n")
+	c.Check(sequence("agent", "x", 5), gc.Equals, "TFTFT")
+}
+
+func (s *triggerSuite) TestRepeatWithChanceMisses(c *gc.C) {
+	// A miss on a counted term is not "spent": no restart happens.
+	s.writeFile(c, "agent", "x 50%1*on->repeat\n")
+	s.draws(10, 90, 10, 10)
+	c.Check(sequence("agent", "x", 4), gc.Equals, "TFTT")
+}
+
+func (s *triggerSuite) TestCountsRestartWhenTheFileChanges(c *gc.C) {
+	path := s.writeFile(c, "agent", "x 1*on\n")
+	c.Check(sequence("agent", "x", 2), gc.Equals, "TF")
+	// Rewritten with the same content.
+	s.writeFile(c, "agent", "x 1*on\n")
+	c.Check(sequence("agent", "x", 2), gc.Equals, "TF")
+	// Touched.
+	later := time.Now().Add(time.Hour)
+	c.Assert(osChtimes(path, later), gc.IsNil)
+	c.Check(sequence("agent", "x", 2), gc.Equals, "TF")
+	// Untouched: stays spent.
+	c.Check(sequence("agent", "x", 2), gc.Equals, "FF")
+}
+
+func (s *triggerSuite) TestRulesCountSeparately(c *gc.C) {
+	s.writeFile(c, "agent", "x 1*on\ny 1*on\n")
+	c.Check(sequence("agent", "x", 2), gc.Equals, "TF")
+	c.Check(sequence("agent", "y", 2), gc.Equals, "TF")
+}
+
+func (s *triggerSuite) TestRealRandomSourceIsRoughlyFair(c *gc.C) {
+	// A sanity check of the real source, with margins no fair coin misses.
+	s.writeFile(c, "agent", "x 25%on\n")
+	hits := strings.Count(sequence("agent", "x", 20000), "T")
+	c.Check(hits > 4000 && hits < 6000, gc.Equals, true, gc.Commentf("%d hits of 20000 at 25%%", hits))
+}
+
+func (s *triggerSuite) TestPrintLogsAndReturnsFalse(c *gc.C) {
+	s.writeFile(c, "agent", "x print\n")
+	c.Check(sequence("agent", "x", 3), gc.Equals, "FFF")
+	c.Check(s.logged(loggo.INFO, "agent:x: print fired"), gc.HasLen, 1)
+	c.Check(s.logged(loggo.DEBUG, "agent:x: print fired"), gc.HasLen, 2)
+}
+
+func (s *triggerSuite) TestFirstFiringLoggedAtInfoPerFileState(c *gc.C) {
+	s.writeFile(c, "agent", "x on\ny off\n")
+	for i := 0; i < 1000; i++ {
+		wrench.IsActive("agent", "x")
+	}
+	c.Check(s.logged(loggo.INFO, `agent:x: on fired (rule "on", line 1)`), gc.HasLen, 1)
+	c.Check(s.logged(loggo.DEBUG, "agent:x: on fired"), gc.HasLen, 999)
+	s.writeFile(c, "agent", "x on\n")
+	wrench.IsActive("agent", "x")
+	c.Check(s.logged(loggo.INFO, "agent:x: on fired"), gc.HasLen, 2)
+}
+
+func (s *triggerSuite) TestBadLinesLoggedOncePerFileState(c *gc.C) {
+	path := filepath.Join(s.dir, "agent")
+	bad := []string{"unknown-action bogus", "bad-duration sleep(2x)", "double-percent 30%%on",
+		"zero 0%on", "over 101%on", "zero-count 0*on", "negative -2*on", "dangling on->",
+		"unclosed sleep(1s", "uncounted-repeat 1*on->off->repeat", "extra on fields"}
+	s.writeFile(c, "agent", "good\n"+strings.Join(bad, "\n")+"\n")
+	for i := 0; i < 1000; i++ {
+		c.Assert(wrench.IsActive("agent", "good"), gc.Equals, true)
+	}
+	for i, line := range bad {
+		feature := strings.Fields(line)[0]
+		c.Check(wrench.IsActive("agent", feature), gc.Equals, false, gc.Commentf("%s", line))
+		c.Check(s.logged(loggo.WARNING, fmt.Sprintf("%s:%d: ", path, i+2)), gc.HasLen, 1, gc.Commentf("%s", line))
+	}
+	c.Check(s.logged(loggo.WARNING, ""), gc.HasLen, len(bad))
+}

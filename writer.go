@@ -1,0 +1,321 @@
+package wrench
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/juju/errors"
+)
+
+// The writer: what the wrench command does, as functions a Go test harness
+// calls directly. Each acts on the wrench directory of DataDir() at the
+// time of the call, and each goes through the same parser and trust rules
+// as IsActive, so nothing is written that IsActive would skip or refuse.
+//
+// Every write takes the directory's lock (so concurrent writers, in this
+// process or others, lose no update), writes a temporary file with mode
+// 0644, syncs it, renames it over the category file and syncs the
+// directory: a reader sees the old file or the new, never half of one, and
+// a write that fails leaves the old file as it was.
+
+// lockName is the lock file writers serialise on. Like the temporary
+// files, its name starts with "." so it can never be a category.
+const lockName = ".lock"
+
+// tempPrefix begins every temporary file's name: "." and then the
+// category, so a leftover one says whose it was.
+const tempPrefix = "."
+
+// tempMarker follows the category in a temporary file's name.
+const tempMarker = ".tmp-"
+
+// tempName is a fresh temporary name for a new version of category.
+func tempName(category string) string {
+	return fmt.Sprintf("%s%s%s%d-%08x", tempPrefix, category, tempMarker, os.Getpid(), rand.Uint32())
+}
+
+// isTempName reports whether name is one a writer gives its temporary
+// files.
+func isTempName(name string) bool {
+	return strings.HasPrefix(name, tempPrefix) && strings.Contains(name, tempMarker)
+}
+
+// writeFault lets tests make a step of a write fail ("create" the
+// temporary file, "rename" it over the old one).
+var writeFault = func(step string) error { return nil }
+
+// writeSynced writes data to f, syncs and closes it.
+func writeSynced(f *os.File, data []byte) error {
+	_, err := f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// notDirError says that the wrench directory's path is something else.
+type notDirError struct {
+	path string
+	kind fileKind
+}
+
+func (e *notDirError) Error() string {
+	return fmt.Sprintf("%s is %s, not a directory", e.path, e.kind)
+}
+
+// notCompiledIn is the error every writer returns in a nowrench build.
+func notCompiledIn(op string) error {
+	return errors.Errorf("wrench.%s: this program is built with the nowrench tag, which ignores every rule, so it writes none", op)
+}
+
+// Set arms feature in category with trigger, or with a bare feature line
+// (always active) when trigger is "". The feature's line is replaced where
+// it stands, keeping its comment; a new one goes at the end. Every other
+// line is kept as written. Writing restarts the counts of every rule in the
+// file, even when the line is unchanged, which is how a spent rule is
+// re-armed.
+//
+// A category, feature or trigger IsActive would refuse or skip is refused
+// before anything is written, as is an existing file IsActive would not
+// trust (Clear removes one). The wrench directory is created, mode 0755,
+// if missing.
+func Set(category, feature, trigger string) error {
+	if !compiledIn {
+		return notCompiledIn("Set")
+	}
+	path, err := categoryFile(category)
+	if err != nil {
+		return err
+	}
+	canonical, err := ruleFor(feature, trigger)
+	if err != nil {
+		return errors.Annotatef(err, "%s", path)
+	}
+	return editCategory(category, editOrCreate, func(old []byte) ([]byte, bool, error) {
+		logger.Debugf("setting %s:%s to %q in %s", category, feature, canonical, path)
+		return setRule(old, feature, canonical), true, nil
+	})
+}
+
+// Unset removes feature's lines from category. A feature that is not
+// there, or a file or directory that does not exist, is not an error, and
+// then nothing is written.
+func Unset(category, feature string) error {
+	if !compiledIn {
+		return notCompiledIn("Unset")
+	}
+	path, err := categoryFile(category)
+	if err != nil {
+		return err
+	}
+	if err := checkFeature(feature); err != nil {
+		return errors.Annotatef(err, "%s", path)
+	}
+	return editCategory(category, editExisting, func(old []byte) ([]byte, bool, error) {
+		data, found := unsetRule(old, feature)
+		if found {
+			logger.Debugf("unsetting %s:%s in %s", category, feature, path)
+		}
+		return data, found, nil
+	})
+}
+
+// Release lets n more calls pass feature's paused rule: it rewrites the
+// rule as "N*off->pause", so calls paused now are evaluated afresh, n of
+// them go on (IsActive returns false) and the ones after pause again. It
+// is an error when feature has no rule, or its rule has no pause.
+func Release(category, feature string, n int) error {
+	if !compiledIn {
+		return notCompiledIn("Release")
+	}
+	path, err := categoryFile(category)
+	if err != nil {
+		return err
+	}
+	if err := checkFeature(feature); err != nil {
+		return errors.Annotatef(err, "%s", path)
+	}
+	return editCategory(category, editExisting, func(old []byte) ([]byte, bool, error) {
+		pf := parseFile(path, old)
+		if err := checkRelease(path, pf.rules, feature, n); err != nil {
+			return nil, false, err
+		}
+		logger.Debugf("releasing %d calls of %s:%s in %s", n, category, feature, path)
+		return setRule(old, feature, releaseTrigger(n)), true, nil
+	})
+}
+
+// Apply makes rules the whole content of category's file, after checking
+// every line as IsActive would parse it. On any problem (a line that does
+// not parse, a feature named twice, a file over MaxFileSize) nothing is
+// written, and the error names the first problem as file:line. The old
+// file need not be trusted: none of it is kept.
+func Apply(category string, rules []byte) error {
+	if !compiledIn {
+		return notCompiledIn("Apply")
+	}
+	path, err := categoryFile(category)
+	if err != nil {
+		return err
+	}
+	if len(rules) > MaxFileSize {
+		return errors.Errorf("%s: %d bytes of rules, over the %d byte limit IsActive reads: nothing written", path, len(rules), MaxFileSize)
+	}
+	if pf := parseFile(path, rules); len(pf.problems) > 0 {
+		return problemsError(pf.problems)
+	}
+	return editCategory(category, replaceWhole, func([]byte) ([]byte, bool, error) {
+		logger.Debugf("applying %d bytes of rules to %s", len(rules), path)
+		return rules, true, nil
+	})
+}
+
+// Clear removes the files of the named categories, or of every category
+// when none is named, whether or not IsActive would trust them. Removing a
+// file that is not there is not an error. Clearing every category also
+// removes temporary files a writer that crashed left behind.
+func Clear(categories ...string) error {
+	if !compiledIn {
+		return notCompiledIn("Clear")
+	}
+	for _, name := range categories {
+		if _, err := categoryFile(name); err != nil {
+			return err
+		}
+	}
+	dir := wrenchDir(DataDir())
+	d, err := openRulesDir(dir)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return errors.Annotatef(err, "cannot clear")
+	}
+	defer d.close()
+	unlock, err := d.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	names := categories
+	if len(names) == 0 {
+		all, err := d.names()
+		if err != nil {
+			return err
+		}
+		for _, name := range all {
+			if checkCategory(name) == nil || isTempName(name) {
+				names = append(names, name)
+			}
+		}
+	}
+	removed := false
+	for _, name := range names {
+		gone, err := d.remove(name)
+		if err != nil {
+			return err
+		}
+		if gone {
+			logger.Debugf("removed %s", filepath.Join(dir, name))
+		}
+		removed = removed || gone
+	}
+	if !removed {
+		return nil
+	}
+	return d.sync()
+}
+
+// categoryFile is the path of category's file in the wrench directory of
+// DataDir(), or why category is not a name IsActive would read.
+func categoryFile(category string) (string, error) {
+	dir := wrenchDir(DataDir())
+	if err := checkCategory(category); err != nil {
+		return "", errors.Annotatef(err, "%s", dir)
+	}
+	return filepath.Join(dir, category), nil
+}
+
+// problemsError reports the first problem of a file's lines, and how many
+// more there are, on one line.
+func problemsError(problems []Problem) error {
+	if more := len(problems) - 1; more > 0 {
+		return errors.Errorf("%v (and %d more %s): nothing written", problems[0], more, plural(more, "problem", "problems"))
+	}
+	return errors.Errorf("%v: nothing written", problems[0])
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// editMode says what an edit may find and do.
+type editMode int
+
+const (
+	// editExisting edits a file that may be missing, and then has no
+	// rules; the edit must not want to write it (Unset, Release).
+	editExisting editMode = iota
+	// editOrCreate edits a file, creating it and the wrench directory
+	// when missing (Set).
+	editOrCreate
+	// replaceWhole writes a file keeping nothing of the old one, which
+	// therefore need not be trusted (Apply).
+	replaceWhole
+)
+
+// editCategory is the one path every write of a category file takes. Under
+// the directory's lock it reads the file, refuses one that IsActive would
+// not trust (its lines would be laundered into a trusted file), lets change
+// compute the new content from the old, and writes that if change says to.
+func editCategory(category string, mode editMode, change func(old []byte) (data []byte, write bool, err error)) error {
+	dir := wrenchDir(DataDir())
+	path := filepath.Join(dir, category)
+	if mode != editExisting {
+		if err := makeRulesDir(dir); err != nil {
+			return err
+		}
+	}
+	d, err := openRulesDir(dir)
+	if os.IsNotExist(err) && mode == editExisting {
+		_, _, err := change(nil)
+		return err
+	}
+	if err != nil {
+		return errors.Annotatef(err, "refusing to write %s", path)
+	}
+	defer d.close()
+	euid := callerUID()
+	if reason := d.verdict(euid); reason != "" {
+		return errors.Errorf("refusing to write %s: the wrench directory %s %s, so IsActive would ignore it", path, dir, reason)
+	}
+	unlock, err := d.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	old, err := d.look(category)
+	if err != nil {
+		return err
+	}
+	if reason := old.verdict(euid); reason != "" && mode != replaceWhole {
+		return errors.Errorf("%s %s, so IsActive would not trust it: refusing to edit it (wrench clear removes it)", path, reason)
+	}
+	data, write, err := change(old.content)
+	if err != nil || !write {
+		return err
+	}
+	if len(data) > MaxFileSize {
+		return errors.Errorf("%s would be %d bytes, over the %d byte limit IsActive reads: nothing written", path, len(data), MaxFileSize)
+	}
+	return d.replace(category, data)
+}

@@ -1,0 +1,31 @@
+package wrench
+
+// Hooks for the writer's tests in package wrench_test.
+
+// SetWriteFault makes the writer ask f before each step of a write
+// ("create" the temporary file, "rename" it over the old one); an error
+// from f fails that step. It returns a function that puts the original
+// back.
+func SetWriteFault(f func(step string) error) (restore func()) {
+	old := writeFault
+	writeFault = f
+	return func() { writeFault = old }
+}
+
+// SetRuleText is the edit Set makes to a file's text, without the disk.
+func SetRuleText(data, feature, trigger string) string {
+	return string(setRule([]byte(data), feature, trigger))
+}
+
+// UnsetRuleText is the edit Unset makes to a file's text, and whether it
+// found the feature.
+func UnsetRuleText(data, feature string) (string, bool) {
+	out, found := unsetRule([]byte(data), feature)
+	return string(out), found
+}
+
+// TempName is a name the writer gives a temporary file for category.
+var TempName = tempName
+
+// LockName is the writers' lock file's name.
+const LockName = lockName
