@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package e2e_test is wrench's end-to-end test: a real agent process runs
 // as a non-root user, and rules are dropped with the built wrench command
 // over a real sshd on 127.0.0.1 as root, as the agent's user and as a third
