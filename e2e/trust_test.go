@@ -3,10 +3,12 @@
 package e2e_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -60,10 +62,41 @@ func (s *e2eSuite) wrenchDirEntries(c *gc.C) []string {
 	return names
 }
 
-// ownerRefusal is what the agent logs about a file owned by someone it
-// does not trust.
+// checkFile runs wrench check as root over ssh, for a process running as
+// the agent's user, and returns its verdict on the category file: "" when
+// the agent would honour it, the reason otherwise. The exit status must
+// agree.
+func (s *e2eSuite) checkFile(c *gc.C, category string) string {
+	r := s.wrench(c, "root", "check", "--json", "--uid", strconv.Itoa(s.agentAcct.uid), category)
+	var report struct {
+		UID   int `json:"uid"`
+		Files []struct {
+			Category string `json:"category"`
+			OK       bool   `json:"ok"`
+			Problem  string `json:"problem"`
+		} `json:"files"`
+	}
+	c.Assert(json.Unmarshal([]byte(r.stdout), &report), gc.IsNil, gc.Commentf("wrench check --json said %q", r.stdout))
+	c.Assert(report.UID, gc.Equals, s.agentAcct.uid)
+	c.Assert(report.Files, gc.HasLen, 1)
+	c.Assert(report.Files[0].Category, gc.Equals, category)
+	c.Assert(report.Files[0].OK, gc.Equals, report.Files[0].Problem == "")
+	wantStatus := 0
+	if !report.Files[0].OK {
+		wantStatus = 1
+	}
+	c.Assert(r.status, gc.Equals, wantStatus, gc.Commentf("stderr %q", r.stderr))
+	return report.Files[0].Problem
+}
+
+// ownerReason is why the agent refuses a file owned by uid.
+func (s *e2eSuite) ownerReason(uid int) string {
+	return fmt.Sprintf("is owned by uid %d, not by uid %d or root", uid, s.agentAcct.uid)
+}
+
+// ownerRefusal is what the agent logs about a file owned by uid.
 func (s *e2eSuite) ownerRefusal(path string, uid int) string {
-	return fmt.Sprintf("refusing %s: is owned by uid %d, not by uid %d or root", path, uid, s.agentAcct.uid)
+	return "refusing " + path + ": " + s.ownerReason(uid)
 }
 
 func (s *e2eSuite) TestRootArmsOverSSH(c *gc.C) {
@@ -163,10 +196,14 @@ func (s *e2eSuite) TestFilePlantedByThirdUserRefused(c *gc.C) {
 	c.Assert(r.stderr, gc.Matches, fmt.Sprintf(".*%s.* owned by uid %d.*\n", planted, s.otherAcct.uid))
 	c.Assert(ownerOf(c, planted), gc.Equals, s.otherAcct.uid)
 
+	// wrench check, asked about the agent's user, agrees with the agent.
+	c.Assert(s.checkFile(c, "unit-agent"), gc.Equals, s.ownerReason(s.otherAcct.uid))
+
 	// The same bytes owned by root are honoured: only the owner was wrong.
 	r = s.sshd.run(c, "root", "chown", "root:root", planted)
 	c.Assert(r.status, gc.Equals, 0, gc.Commentf("%s", r.stderr))
 	c.Assert(s.agent.doRound(c), gc.DeepEquals, []string{unitRefuse})
+	c.Assert(s.checkFile(c, "unit-agent"), gc.Equals, "")
 }
 
 func (s *e2eSuite) TestFileChownedToThirdUserRefused(c *gc.C) {
