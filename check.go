@@ -26,6 +26,7 @@ type Report struct {
 
 // DirectoryReport is Check's verdict on the wrench directory.
 type DirectoryReport struct {
+	// Path is the wrench directory's path.
 	Path string
 	// Exists is false when there is no wrench directory: nothing is armed,
 	// which is not a problem.
@@ -40,7 +41,8 @@ type FileReport struct {
 	// Category is the file's name: a category, or a name found in the
 	// directory that is not one.
 	Category string
-	Path     string
+	// Path is the file's path.
+	Path string
 	// Exists is false for a named category without a file, which is not a
 	// problem.
 	Exists bool
@@ -55,7 +57,9 @@ type FileReport struct {
 
 // LineReport is Check's verdict on one line of a category file.
 type LineReport struct {
+	// Line is the line's number, counting from 1.
 	Line int
+	// Text is the line as written, without its line ending.
 	Text string
 	// Feature and Trigger are the rule the line makes, in canonical form;
 	// empty when the line does not count.

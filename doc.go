@@ -125,5 +125,19 @@
 //
 // The wrench command (cmd/wrench) writes these files safely over SSH or by
 // hand, and the same operations are functions of this package, so a Go test
-// harness can arm, release and clear rules without shelling out.
+// harness can arm, release and clear rules without shelling out:
+//
+//	defer wrench.SetDataDir(wrench.SetDataDir(c.MkDir()))
+//	err := wrench.Set("machine-agent", "start-hook", "pause")
+//	// ... start the agent, which holds at start-hook ...
+//	err = wrench.Release("machine-agent", "start-hook", 1) // one call passes
+//	err = wrench.Clear("machine-agent")                    // all of them do
+//
+// Set, Unset, Release, Apply and Clear go through the same parser and trust
+// rules as IsActive, so they never write a rule IsActive would skip, nor
+// edit a file it would refuse. Each write takes a lock shared with every
+// other writer, writes a temporary file with mode 0644 and renames it over
+// the old one, so a reader never sees half a file. List says what the files
+// say; Check and CheckUser say whether IsActive would honour them, and why
+// not.
 package wrench

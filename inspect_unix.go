@@ -57,6 +57,10 @@ func (d *rulesDir) verdict(uid int) string {
 	return accessVerdict(d.own, uid, 0o1, "searched")
 }
 
+// readerUID is the user whose IsActive the writer judges for: the
+// directory's owner, the one user besides root whose processes trust it.
+func (d *rulesDir) readerUID() int { return int(d.own.uid) }
+
 // names lists the directory's entries.
 func (d *rulesDir) names() ([]string, error) {
 	fd, err := unix.Openat(d.fd, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)

@@ -64,6 +64,9 @@ func (d *rulesDir) verdict(uid int) string {
 	return d.reason
 }
 
+// readerUID is -1: Windows verdicts are for the current user.
+func (d *rulesDir) readerUID() int { return -1 }
+
 // names lists the directory's entries.
 func (d *rulesDir) names() ([]string, error) {
 	des, err := os.ReadDir(d.path)

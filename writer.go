@@ -82,9 +82,11 @@ func notCompiledIn(op string) error {
 // re-armed.
 //
 // A category, feature or trigger IsActive would refuse or skip is refused
-// before anything is written, as is an existing file IsActive would not
-// trust (Clear removes one). The wrench directory is created, mode 0755,
-// if missing.
+// before anything is written, as is an existing file or directory IsActive
+// would not trust, judged for the directory's owner, whose processes (with
+// root's) are the ones reading it; Clear removes such a file. The wrench
+// directory is created, mode 0755, if missing; the data directory must
+// exist.
 func Set(category, feature, trigger string) error {
 	if !compiledIn {
 		return notCompiledIn("Set")
@@ -258,6 +260,15 @@ func plural(n int, one, many string) string {
 	return many
 }
 
+// runningAs names the user an IsActive verdict is for, as in "IsActive
+// running as uid 0".
+func runningAs(uid int) string {
+	if uid < 0 {
+		return "running as this user"
+	}
+	return fmt.Sprintf("running as uid %d", uid)
+}
+
 // editMode says what an edit may find and do.
 type editMode int
 
@@ -277,6 +288,12 @@ const (
 // the directory's lock it reads the file, refuses one that IsActive would
 // not trust (its lines would be laundered into a trusted file), lets change
 // compute the new content from the old, and writes that if change says to.
+//
+// "IsActive" here is IsActive in the processes that read the directory:
+// those running as its owner, or as anyone when root owns it. So the
+// directory and file are judged as its owner's IsActive would judge them.
+// Root may then arm an agent whose data directory its own user owns, and
+// a file of any other user in root's directory is refused.
 func editCategory(category string, mode editMode, change func(old []byte) (data []byte, write bool, err error)) error {
 	dir := wrenchDir(DataDir())
 	path := filepath.Join(dir, category)
@@ -294,9 +311,9 @@ func editCategory(category string, mode editMode, change func(old []byte) (data 
 		return errors.Annotatef(err, "refusing to write %s", path)
 	}
 	defer d.close()
-	euid := callerUID()
-	if reason := d.verdict(euid); reason != "" {
-		return errors.Errorf("refusing to write %s: the wrench directory %s %s, so IsActive would ignore it", path, dir, reason)
+	reader := d.readerUID()
+	if reason := d.verdict(reader); reason != "" {
+		return errors.Errorf("refusing to write %s: the wrench directory %s %s, so IsActive %s would ignore it", path, dir, reason, runningAs(reader))
 	}
 	unlock, err := d.lock()
 	if err != nil {
@@ -307,8 +324,8 @@ func editCategory(category string, mode editMode, change func(old []byte) (data 
 	if err != nil {
 		return err
 	}
-	if reason := old.verdict(euid); reason != "" && mode != replaceWhole {
-		return errors.Errorf("%s %s, so IsActive would not trust it: refusing to edit it (wrench clear removes it)", path, reason)
+	if reason := old.verdict(reader); reason != "" && mode != replaceWhole {
+		return errors.Errorf("%s %s, so IsActive %s would not trust it: refusing to edit it (wrench clear removes it)", path, reason, runningAs(reader))
 	}
 	data, write, err := change(old.content)
 	if err != nil || !write {

@@ -73,7 +73,7 @@ func (s *writerSuite) TestAFileWritableByOthersIsNotEdited(c *gc.C) {
 	path := s.writeFile(c, "agent", "a pause\n")
 	c.Assert(os.Chmod(path, 0o666), gc.IsNil)
 	s.untrustedFileEdits(c, path, "a pause\n",
-		`.*/agent is writable by its group \(mode 0666\), so IsActive would not trust it: refusing to edit it \(wrench clear removes it\)`)
+		`.*/agent is writable by its group \(mode 0666\), so IsActive running as uid \d+ would not trust it: refusing to edit it \(wrench clear removes it\)`)
 	c.Assert(wrench.Clear("agent"), gc.IsNil)
 	c.Check(s.entries(c), gc.DeepEquals, []string{wrench.LockName})
 }
@@ -83,7 +83,7 @@ func (s *writerSuite) TestAFileOwnedByAnotherUserIsNotEdited(c *gc.C) {
 	path := s.writeFile(c, "agent", "a pause\n")
 	c.Assert(os.Lchown(path, otherUID, otherUID), gc.IsNil)
 	s.untrustedFileEdits(c, path, "a pause\n",
-		`.*/agent is owned by uid 12345, not by uid 0 or root, so IsActive would not trust it: refusing to edit it \(wrench clear removes it\)`)
+		`.*/agent is owned by uid 12345, not by uid 0 or root, so IsActive running as uid \d+ would not trust it: refusing to edit it \(wrench clear removes it\)`)
 	c.Assert(wrench.Clear(), gc.IsNil)
 	c.Check(s.entries(c), gc.DeepEquals, []string{wrench.LockName})
 }
@@ -101,7 +101,7 @@ func (s *writerSuite) TestAFIFOIsNotEditedAndNeverOpened(c *gc.C) {
 	path := filepath.Join(s.dir, "agent")
 	c.Assert(syscall.Mkfifo(path, 0o644), gc.IsNil)
 	// Opening the FIFO to read it would block this test for ever.
-	s.untrustedFileEdits2(c, path, `.*/agent is a named pipe \(FIFO\), not a regular file, so IsActive would not trust it: refusing to edit it \(wrench clear removes it\)`)
+	s.untrustedFileEdits2(c, path, `.*/agent is a named pipe \(FIFO\), not a regular file, so IsActive running as uid \d+ would not trust it: refusing to edit it \(wrench clear removes it\)`)
 	c.Assert(wrench.Clear("agent"), gc.IsNil)
 	c.Check(s.entries(c), gc.DeepEquals, []string{wrench.LockName})
 }
@@ -111,7 +111,7 @@ func (s *writerSuite) TestASymlinkIsNotFollowed(c *gc.C) {
 	c.Assert(os.WriteFile(target, []byte("a pause\n"), 0o644), gc.IsNil)
 	path := filepath.Join(s.dir, "agent")
 	c.Assert(os.Symlink(target, path), gc.IsNil)
-	s.untrustedFileEdits2(c, path, `.*/agent is a symbolic link, not a regular file, so IsActive would not trust it: refusing to edit it \(wrench clear removes it\)`)
+	s.untrustedFileEdits2(c, path, `.*/agent is a symbolic link, not a regular file, so IsActive running as uid \d+ would not trust it: refusing to edit it \(wrench clear removes it\)`)
 
 	// Clear removes the link, not what it points at.
 	c.Assert(wrench.Clear(), gc.IsNil)
@@ -137,7 +137,7 @@ func (s *writerSuite) TestAnUntrustedDirectoryIsNotWritten(c *gc.C) {
 	path := s.writeFile(c, "agent", "a pause\n")
 	fi := lstat(c, path)
 	c.Assert(os.Chmod(s.dir, 0o777), gc.IsNil)
-	err := `refusing to write .*/wrench/agent: the wrench directory .*/wrench is writable by its group \(mode 0777\), so IsActive would ignore it`
+	err := `refusing to write .*/wrench/agent: the wrench directory .*/wrench is writable by its group \(mode 0777\), so IsActive running as uid \d+ would ignore it`
 	c.Check(wrench.Set("agent", "b", "on"), gc.ErrorMatches, err)
 	c.Check(wrench.Apply("agent", []byte("b\n")), gc.ErrorMatches, err)
 	c.Check(wrench.Unset("agent", "a"), gc.ErrorMatches, err)
@@ -158,4 +158,28 @@ func (s *writerSuite) TestASymlinkedDirectoryIsNotFollowed(c *gc.C) {
 	c.Check(wrench.Unset("agent", "a"), gc.ErrorMatches, `refusing to write .*/wrench/agent: `+err)
 	c.Check(wrench.Clear(), gc.ErrorMatches, `cannot clear: `+err)
 	c.Check(dirEntries(c, real), gc.DeepEquals, []string{"agent"})
+}
+
+// TestRootArmsAnAgentsOwnDirectory: an agent running as its own user may
+// keep its data directory, and so its wrench directory, owned by that user.
+// Only that user's processes (and no root process) trust the directory, so
+// the writer judges it, and the files in it, as that user's IsActive does.
+func (s *writerSuite) TestRootArmsAnAgentsOwnDirectory(c *gc.C) {
+	needRoot(c)
+	c.Assert(os.Lchown(s.dir, otherUID, otherUID), gc.IsNil)
+	path := s.writeFile(c, "agent", "a pause # the agent's own\n")
+	c.Assert(os.Lchown(path, otherUID, otherUID), gc.IsNil)
+
+	c.Assert(wrench.Set("agent", "b", "on"), gc.IsNil)
+	c.Check(s.content(c, "agent"), gc.Equals, "a pause # the agent's own\nb on\n")
+	c.Assert(wrench.Release("agent", "a", 1), gc.IsNil)
+	c.Check(s.content(c, "agent"), gc.Equals, "a 1*off->pause # the agent's own\nb on\n")
+	r, err := wrench.CheckUser(otherUID)
+	c.Assert(err, gc.IsNil)
+	c.Check(r.OK(), gc.Equals, true, gc.Commentf("%+v", r))
+
+	// A third user's file in the agent's directory is still refused.
+	c.Assert(os.Lchown(path, 4242, 4242), gc.IsNil)
+	s.untrustedFileEdits(c, path, "a 1*off->pause # the agent's own\nb on\n",
+		`.*/agent is owned by uid 4242, not by uid 12345 or root, so IsActive running as uid 12345 would not trust it: refusing to edit it \(wrench clear removes it\)`)
 }

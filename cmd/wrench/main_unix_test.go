@@ -56,7 +56,7 @@ func (s *cmdSuite) refusesToEdit(c *gc.C, path, reason string) {
 		{"set", "agent", "b"}, {"set", "agent", "a", "off"}, {"unset", "agent", "a"}, {"release", "agent", "a"},
 	} {
 		failed(c, s.run(c, "", args...), 1,
-			`wrench: `+args[0]+`: `+regexpQuote(path)+` `+reason+`, so IsActive would not trust it: refusing to edit it \(wrench clear removes it\)`)
+			`wrench: `+args[0]+`: `+regexpQuote(path)+` `+reason+`, so IsActive running as uid \d+ would not trust it: refusing to edit it \(wrench clear removes it\)`)
 	}
 	after, err := os.Lstat(path)
 	c.Assert(err, gc.IsNil)
@@ -144,8 +144,8 @@ ok       %[1]s/ok:1: a on
 	ok(c, r)
 	c.Check(r.stdout, gc.Matches, `(?s)fifo \(.*\)\n  unreadable: is a named pipe \(FIFO\), not a regular file\nlink \(.*\)\n  unreadable: is a symbolic link, not a regular file\nok .*`)
 
-	failed(c, s.run(c, "", "set", "fifo", "a"), 1, `wrench: set: .*/fifo is a named pipe \(FIFO\), not a regular file, so IsActive would not trust it: .*`)
-	failed(c, s.run(c, "", "set", "link", "a"), 1, `wrench: set: .*/link is a symbolic link, not a regular file, so IsActive would not trust it: .*`)
+	failed(c, s.run(c, "", "set", "fifo", "a"), 1, `wrench: set: .*/fifo is a named pipe \(FIFO\), not a regular file, so IsActive running as uid \d+ would not trust it: .*`)
+	failed(c, s.run(c, "", "set", "link", "a"), 1, `wrench: set: .*/link is a symbolic link, not a regular file, so IsActive running as uid \d+ would not trust it: .*`)
 	c.Check(s.content(c, "ok"), gc.Equals, "a\n")
 
 	ok(c, s.run(c, "", "clear", "fifo", "link"))
@@ -159,7 +159,7 @@ func (s *cmdSuite) TestAnUntrustedDirectoryIsReportedAndRefused(c *gc.C) {
 	c.Check(r.code, gc.Equals, 1)
 	c.Check(r.stdout, gc.Matches, fmt.Sprintf(`(?s)PROBLEM  %[1]s: is writable by its group \(mode 0777\)\nPROBLEM  %[1]s/agent: is ignored with its directory\n.*`, s.dir))
 	failed(c, s.run(c, "", "set", "agent", "b"), 1,
-		`wrench: set: refusing to write .*/agent: the wrench directory .* is writable by its group \(mode 0777\), so IsActive would ignore it`)
+		`wrench: set: refusing to write .*/agent: the wrench directory .* is writable by its group \(mode 0777\), so IsActive running as uid \d+ would ignore it`)
 	c.Check(s.content(c, "agent"), gc.Equals, "a\n")
 }
 
@@ -217,4 +217,14 @@ func logged(logs *loggo.TestWriter, text string) bool {
 		}
 	}
 	return false
+}
+
+func (s *cmdSuite) TestRootArmsAnAgentsOwnDirectory(c *gc.C) {
+	needRoot(c)
+	path := s.writeFile(c, "agent", "a\n")
+	c.Assert(os.Lchown(s.dir, otherUID, otherUID), gc.IsNil)
+	c.Assert(os.Lchown(path, otherUID, otherUID), gc.IsNil)
+	ok(c, s.run(c, "", "set", "agent", "b", "2*on"))
+	c.Check(s.content(c, "agent"), gc.Equals, "a\nb 2*on\n")
+	ok(c, s.run(c, "", "check", "--uid", "12345"))
 }
