@@ -65,6 +65,28 @@ func BenchmarkFloorFstatatMissing(b *testing.B) {
 	}
 }
 
+// BenchmarkFloorTwoSyscalls is the least a file that exists can cost: a
+// stat of its path and an fstat of the directory's descriptor, nothing
+// around them. What IsActive adds is the difference.
+func BenchmarkFloorTwoSyscalls(b *testing.B) {
+	dataDir := benchDataDir(b, "x\n")
+	dir := filepath.Join(dataDir, "wrench")
+	pathz := append([]byte(filepath.Join(dir, "agent")), 0)
+	fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if wrench.RawLstat(pathz, &st) != 0 || wrench.RawFstat(fd, &st) != 0 {
+			b.Fatal("stat failed")
+		}
+	}
+}
+
 func BenchmarkDisabled(b *testing.B) {
 	benchDataDir(b, "x\n")
 	defer wrench.SetEnabled(wrench.SetEnabled(false))
