@@ -15,7 +15,7 @@ import (
 // its lock file, which is created when missing. unlock releases it.
 func (d *rulesDir) lock() (unlock func(), err error) {
 	path := filepath.Join(d.path, lockName)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, errors.Annotatef(err, "cannot open lock file %s", path)
 	}
@@ -25,9 +25,20 @@ func (d *rulesDir) lock() (unlock func(), err error) {
 	}
 	h := windows.Handle(f.Fd())
 	ol := new(windows.Overlapped)
-	if err := windows.LockFileEx(h, windows.LOCKFILE_EXCLUSIVE_LOCK, 0, 1, 0, ol); err != nil {
+	err = acquire(path, func() (bool, error) {
+		err := windows.LockFileEx(h, windows.LOCKFILE_EXCLUSIVE_LOCK|windows.LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, ol)
+		switch err {
+		case nil:
+			return true, nil
+		case windows.ERROR_LOCK_VIOLATION, windows.ERROR_IO_PENDING:
+			return false, nil
+		default:
+			return false, err
+		}
+	})
+	if err != nil {
 		f.Close()
-		return nil, errors.Annotatef(err, "cannot lock %s", path)
+		return nil, err
 	}
 	return func() {
 		windows.UnlockFileEx(h, 0, 1, 0, ol)

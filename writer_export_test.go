@@ -1,5 +1,7 @@
 package wrench
 
+import "time"
+
 // Hooks for the writer's tests in package wrench_test.
 
 // SetWriteFault makes the writer ask f before each step of a write
@@ -29,3 +31,10 @@ var TempName = tempName
 
 // LockName is the writers' lock file's name.
 const LockName = lockName
+
+// SetLockWait sets how long a writer waits for the directory's lock.
+func SetLockWait(d time.Duration) (restore func()) {
+	old := lockWait
+	lockWait = d
+	return func() { lockWait = old }
+}
