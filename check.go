@@ -67,6 +67,10 @@ type LineReport struct {
 	Trigger string
 	// Problem says why IsActive skips the line; "" when it is a rule.
 	Problem string
+	// Honoured is whether IsActive would honour the rule: the line is a
+	// rule, and its file and the directory are trusted. A good line in a
+	// refused file is not honoured, though it has no problem of its own.
+	Honoured bool
 }
 
 // OK reports whether Check found nothing IsActive would ignore.
@@ -191,6 +195,9 @@ func checkFile(d *rulesDir, name string, uid int, dirRefused bool) FileReport {
 	}
 	if fs.content != nil {
 		fr.Lines = lineReports(fs.path, fs.content)
+		for i := range fr.Lines {
+			fr.Lines[i].Honoured = fr.Problem == "" && fr.Lines[i].Problem == ""
+		}
 	}
 	return fr
 }

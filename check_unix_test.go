@@ -31,8 +31,8 @@ func (s *checkSuite) TestAllWell(c *gc.C) {
 		Path:     filepath.Join(s.dir, "agent"),
 		Exists:   true,
 		Lines: []wrench.LineReport{
-			{Line: 3, Text: "refuse-upgrade", Feature: "refuse-upgrade", Trigger: "on"},
-			{Line: 4, Text: "fail-lease 030%on # flaky", Feature: "fail-lease", Trigger: "30%on"},
+			{Line: 3, Text: "refuse-upgrade", Feature: "refuse-upgrade", Trigger: "on", Honoured: true},
+			{Line: 4, Text: "fail-lease 030%on # flaky", Feature: "fail-lease", Trigger: "30%on", Honoured: true},
 		},
 	}})
 	c.Check(r.OK(), gc.Equals, true)
@@ -61,7 +61,7 @@ func (s *checkSuite) TestSyntaxProblemsAreReportedByLine(c *gc.C) {
 	c.Check(r.Files[0].Problem, gc.Equals, "")
 	lines := r.Files[0].Lines
 	c.Assert(lines, gc.HasLen, 3)
-	c.Check(lines[0], gc.Equals, wrench.LineReport{Line: 1, Text: "a", Feature: "a", Trigger: "on"})
+	c.Check(lines[0], gc.Equals, wrench.LineReport{Line: 1, Text: "a", Feature: "a", Trigger: "on", Honoured: true})
 	c.Check(lines[1].Line, gc.Equals, 2)
 	c.Check(lines[1].Text, gc.Equals, "b on#x")
 	c.Check(lines[1].Feature, gc.Equals, "")
@@ -69,6 +69,25 @@ func (s *checkSuite) TestSyntaxProblemsAreReportedByLine(c *gc.C) {
 	c.Check(lines[2], gc.Equals, wrench.LineReport{Line: 4, Text: "a off", Problem: `feature "a" is already set on line 1, which wins`})
 	c.Check(r.Problems(), gc.Equals, 2)
 	c.Check(r.OK(), gc.Equals, false)
+}
+
+func (s *checkSuite) TestGoodLinesOfARefusedFileAreNotHonoured(c *gc.C) {
+	path := s.writeFile(c, "agent", "a\n")
+	c.Assert(os.Chmod(path, 0o666), gc.IsNil)
+	r, err := wrench.Check()
+	c.Assert(err, gc.IsNil)
+	c.Assert(r.Files, gc.HasLen, 1)
+	c.Check(r.Files[0].Problem, gc.Equals, "is writable by its group (mode 0666)")
+	c.Check(r.Files[0].Lines, gc.DeepEquals, []wrench.LineReport{{Line: 1, Text: "a", Feature: "a", Trigger: "on"}})
+	c.Check(r.Problems(), gc.Equals, 1)
+	// The same in a refused directory.
+	c.Assert(os.Chmod(path, 0o644), gc.IsNil)
+	c.Assert(os.Chmod(s.dir, 0o777), gc.IsNil)
+	r, err = wrench.Check()
+	c.Assert(err, gc.IsNil)
+	c.Check(r.Files[0].Problem, gc.Equals, "is ignored with its directory")
+	c.Check(r.Files[0].Lines[0].Honoured, gc.Equals, false)
+	c.Check(wrench.IsActive("agent", "a"), gc.Equals, false)
 }
 
 // fileProblem checks the one file and gives its problem.

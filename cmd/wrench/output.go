@@ -38,6 +38,7 @@ const (
 	markOK      = "ok     "
 	markProblem = "PROBLEM"
 	markAbsent  = "absent "
+	markIgnored = "ignored"
 )
 
 // printCheck prints Check's verdicts, one a line:
@@ -46,6 +47,9 @@ const (
 //	ok       /var/lib/wrench/agent: file honoured by uid 0
 //	ok       /var/lib/wrench/agent:1: refuse-upgrade on
 //	PROBLEM  /var/lib/wrench/agent:2: bad trigger "on#x": ...
+//
+// A good line of a refused file is marked ignored: it is not a problem of
+// its own, but IsActive does not honour it.
 func printCheck(w io.Writer, r wrench.Report) {
 	who := "the current user"
 	if r.UID >= 0 {
@@ -70,9 +74,12 @@ func printCheck(w io.Writer, r wrench.Report) {
 			fmt.Fprintf(w, "%s  %s: file honoured by %s\n", markOK, f.Path, who)
 		}
 		for _, l := range f.Lines {
-			if l.Problem != "" {
+			switch {
+			case l.Problem != "":
 				fmt.Fprintf(w, "%s  %s:%d: %s\n", markProblem, f.Path, l.Line, l.Problem)
-			} else {
+			case !l.Honoured:
+				fmt.Fprintf(w, "%s  %s:%d: %s %s (not honoured: its file is refused)\n", markIgnored, f.Path, l.Line, l.Feature, l.Trigger)
+			default:
 				fmt.Fprintf(w, "%s  %s:%d: %s %s\n", markOK, f.Path, l.Line, l.Feature, l.Trigger)
 			}
 		}
@@ -169,7 +176,7 @@ func checkJSON(r wrench.Report) jsonReport {
 	for _, f := range r.Files {
 		jf := jsonFile{Category: f.Category, Path: f.Path, Exists: f.Exists, OK: f.Problem == "", Problem: f.Problem, Lines: []jsonLine{}}
 		for _, l := range f.Lines {
-			jf.Lines = append(jf.Lines, jsonLine{Line: l.Line, Text: l.Text, OK: l.Problem == "", Feature: l.Feature, Trigger: l.Trigger, Problem: l.Problem})
+			jf.Lines = append(jf.Lines, jsonLine{Line: l.Line, Text: l.Text, OK: l.Honoured, Feature: l.Feature, Trigger: l.Trigger, Problem: l.Problem})
 		}
 		out.Files = append(out.Files, jf)
 	}
