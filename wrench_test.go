@@ -11,6 +11,8 @@ import (
 	"github.com/juju/loggo/v2"
 	gc "gopkg.in/check.v1"
 
+	"github.com/go-wrench/wrench/internal/testdir"
+
 	"github.com/go-wrench/wrench"
 )
 
@@ -90,23 +92,16 @@ func (s *baseSuite) logged(level loggo.Level, text string) []string {
 	return found
 }
 
-// tempDir makes a directory removed after the test. Unlike c.MkDir its
-// clean-up tolerates a failing os.RemoveAll, which is what wine 8 gives.
+// tempDir makes a directory removed when the test binary is done; see
+// package testdir for why not c.MkDir.
 func tempDir(c *gc.C) string {
-	dir, err := os.MkdirTemp("", "wrench-test-")
+	dir, err := testdir.Make("wrench-test-")
 	c.Assert(err, gc.IsNil)
-	c.Assert(os.Chmod(dir, 0o755), gc.IsNil)
-	tempDirs = append(tempDirs, dir)
 	return dir
 }
 
-// tempDirs are removed when the test binary's suites are done.
-var tempDirs []string
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	for _, d := range tempDirs {
-		os.RemoveAll(d) // best effort: wine 8 fails RemoveAll
-	}
+	testdir.RemoveAll()
 	os.Exit(code)
 }

@@ -74,6 +74,22 @@ func notCompiledIn(op string) error {
 	return errors.Errorf("wrench.%s: this program is built with the nowrench tag, which ignores every rule, so it writes none", op)
 }
 
+// featureTarget checks what a writer of one feature, op, is given and
+// returns the category file's path.
+func featureTarget(op, category, feature string) (string, error) {
+	if !compiledIn {
+		return "", notCompiledIn(op)
+	}
+	path, err := categoryFile(category)
+	if err != nil {
+		return "", err
+	}
+	if err := checkFeature(feature); err != nil {
+		return "", errors.Annotatef(err, "%s", path)
+	}
+	return path, nil
+}
+
 // Set arms feature in category with trigger, or with a bare feature line
 // (always active) when trigger is "". The feature's line is replaced where
 // it stands, keeping its comment; a new one goes at the end. Every other
@@ -109,15 +125,9 @@ func Set(category, feature, trigger string) error {
 // there, or a file or directory that does not exist, is not an error, and
 // then nothing is written.
 func Unset(category, feature string) error {
-	if !compiledIn {
-		return notCompiledIn("Unset")
-	}
-	path, err := categoryFile(category)
+	path, err := featureTarget("Unset", category, feature)
 	if err != nil {
 		return err
-	}
-	if err := checkFeature(feature); err != nil {
-		return errors.Annotatef(err, "%s", path)
 	}
 	return editCategory(category, editExisting, func(old []byte) ([]byte, bool, error) {
 		data, found := unsetRule(old, feature)
@@ -133,15 +143,9 @@ func Unset(category, feature string) error {
 // them go on (IsActive returns false) and the ones after pause again. It
 // is an error when feature has no rule, or its rule has no pause.
 func Release(category, feature string, n int) error {
-	if !compiledIn {
-		return notCompiledIn("Release")
-	}
-	path, err := categoryFile(category)
+	path, err := featureTarget("Release", category, feature)
 	if err != nil {
 		return err
-	}
-	if err := checkFeature(feature); err != nil {
-		return errors.Annotatef(err, "%s", path)
 	}
 	return editCategory(category, editExisting, func(old []byte) ([]byte, bool, error) {
 		pf := parseFile(path, old)

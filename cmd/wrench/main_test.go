@@ -17,6 +17,8 @@ import (
 
 	gc "gopkg.in/check.v1"
 
+	"github.com/go-wrench/wrench/internal/testdir"
+
 	"github.com/go-wrench/wrench"
 )
 
@@ -498,22 +500,16 @@ func (s *cmdSuite) TestConcurrentProcessesLoseNothing(c *gc.C) {
 	c.Check(entries(c, s.dir), gc.DeepEquals, []string{".lock", "agent"})
 }
 
-// tempDir makes a directory removed when the test binary is done. Unlike
-// c.MkDir its clean-up tolerates a failing os.RemoveAll (as under wine).
+// tempDir makes a directory removed when the test binary is done; see
+// package testdir for why not c.MkDir.
 func tempDir(c *gc.C) string {
-	dir, err := os.MkdirTemp("", "wrench-cmd-test-")
+	dir, err := testdir.Make("wrench-cmd-test-")
 	c.Assert(err, gc.IsNil)
-	c.Assert(os.Chmod(dir, 0o755), gc.IsNil)
-	tempDirs = append(tempDirs, dir)
 	return dir
 }
 
-var tempDirs []string
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	for _, d := range tempDirs {
-		os.RemoveAll(d)
-	}
+	testdir.RemoveAll()
 	os.Exit(code)
 }
