@@ -3,14 +3,11 @@
 package nowrenchtest
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
-
-	"github.com/go-wrench/wrench"
 )
 
 // goCommand runs the go command of the toolchain running this test.
@@ -55,29 +52,8 @@ func TestNoWrenchInlines(t *testing.T) {
 // TestWithoutTheTagFilesCount is the positive control: the same probe,
 // built without the tag, honours the file.
 func TestWithoutTheTagFilesCount(t *testing.T) {
-	dataDir := tempDir(t)
-	dir := filepath.Join(dataDir, "wrench")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(dir, 0o755)
-	if err := os.WriteFile(filepath.Join(dir, "agent"), []byte("refuse-upgrade\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(filepath.Join(dir, "agent"), 0o644)
-	defer wrench.SetDataDir(wrench.SetDataDir(dataDir))
+	armProbe(t)
 	if !Probe() {
 		t.Fatal("without the nowrench tag the file should count")
 	}
-}
-
-// tempDir is t.TempDir whose clean-up tolerates a failing os.RemoveAll,
-// which is what wine 8 gives.
-func tempDir(t *testing.T) string {
-	dir, err := os.MkdirTemp("", "wrench-nowrench-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
 }
