@@ -245,6 +245,12 @@ machine-agent (%s)
 		"unreadable": "",
 	}})
 
+	// A chain's "->" is printed as written, so scripts can grep for it.
+	ok(c, s.run(c, "", "set", "api", "run-hook", "2*on->1*off->repeat"))
+	r = s.run(c, "", "list", "--json", "api")
+	ok(c, r)
+	c.Check(strings.Contains(r.stdout, `"trigger": "2*on->1*off->repeat"`), gc.Equals, true, gc.Commentf("%s", r.stdout))
+
 	ok(c, s.run(c, "", "unset", "machine-agent", "refuse-upgrade"))
 	ok(c, s.run(c, "", "unset", "machine-agent", "refuse-upgrade"))
 	ok(c, s.run(c, "", "unset", "nothing-here", "refuse-upgrade"))

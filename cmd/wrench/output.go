@@ -90,6 +90,8 @@ func printCheck(w io.Writer, r wrench.Report) {
 func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	// Triggers hold "->": keep them as written, so a script can grep them.
+	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }
 
