@@ -1,10 +1,10 @@
 package wrench_test
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/juju/loggo/v2"
@@ -35,15 +35,6 @@ func receive[T any](c *gc.C, ch <-chan T, what string) T {
 		c.Fatalf("timed out waiting for %s", what)
 	}
 	panic("unreachable")
-}
-
-// quiet asserts nothing arrives on ch while the other calls are settled.
-func quiet[T any](c *gc.C, ch <-chan T, what string) {
-	select {
-	case <-ch:
-		c.Fatalf("%s returned while it should still be held", what)
-	case <-time.After(100 * time.Millisecond):
-	}
 }
 
 // callAsync runs IsActive in a goroutine and returns where its answer goes.
@@ -94,60 +85,33 @@ func (s *actionSuite) TestDisableWakesSleepingAndPausedCalls(c *gc.C) {
 	for i := 0; i < 3; i++ {
 		answers = append(answers, callAsync("agent", "slow"), callAsync("agent", "held"))
 	}
-	s.waitLogged(c, "agent:slow: sleep fired")
-	s.waitLogged(c, "agent:held: pause fired")
+	// Every call is asleep or paused before the switch turns.
+	s.waitFirings(c, "agent:slow: sleep fired", 3)
+	s.waitFirings(c, "agent:held: pause fired", 3)
+	for _, ch := range answers {
+		nothingReturned(c, ch)
+	}
 	wrench.SetEnabled(false)
 	for _, ch := range answers {
 		c.Check(receive(c, ch, "a call woken by SetEnabled(false)"), gc.Equals, false)
 	}
 }
 
-// waitLogged waits until a message containing text has been logged.
-func (s *actionSuite) waitLogged(c *gc.C, text string) {
-	deadline := time.Now().Add(failAfter)
-	for !strings.Contains(s.allLogs(), text) {
-		if time.Now().After(deadline) {
-			c.Fatalf("nothing logged saying %q", text)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
-func (s *actionSuite) allLogs() string {
-	var b strings.Builder
-	for _, e := range s.logs.Log() {
-		b.WriteString(e.Message + "\n")
-	}
-	return b.String()
-}
-
 // pausedCalls starts n calls of agent:held and waits until all of them
-// have paused.
-func (s *actionSuite) pausedCalls(c *gc.C, n int) chan bool {
+// have paused under rule.
+func (s *actionSuite) pausedCalls(c *gc.C, n int, rule string) chan bool {
 	answers := make(chan bool, n)
-	var started sync.WaitGroup
 	for i := 0; i < n; i++ {
-		started.Add(1)
-		go func() {
-			started.Done()
-			answers <- wrench.IsActive("agent", "held")
-		}()
+		go func() { answers <- wrench.IsActive("agent", "held") }()
 	}
-	started.Wait()
-	deadline := time.Now().Add(failAfter)
-	for len(s.logged(loggo.INFO, "agent:held: pause fired"))+len(s.logged(loggo.DEBUG, "agent:held: pause fired")) < n {
-		if time.Now().After(deadline) {
-			c.Fatalf("the calls did not all pause")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	quiet(c, answers, "a paused call")
+	s.waitFirings(c, fmt.Sprintf("agent:held: pause fired (rule %q", rule), n)
+	nothingReturned(c, answers)
 	return answers
 }
 
 func (s *actionSuite) TestPauseResumesWhenTheRuleChanges(c *gc.C) {
 	s.writeFile(c, "agent", "held pause\n")
-	answers := s.pausedCalls(c, 2)
+	answers := s.pausedCalls(c, 2, "pause")
 	// Evaluated afresh: the new rule says on.
 	s.writeFile(c, "agent", "held on\n")
 	c.Check(receive(c, answers, "a released call"), gc.Equals, true)
@@ -156,7 +120,7 @@ func (s *actionSuite) TestPauseResumesWhenTheRuleChanges(c *gc.C) {
 
 func (s *actionSuite) TestPauseResumesWhenTheFileIsRemoved(c *gc.C) {
 	path := s.writeFile(c, "agent", "held pause\n")
-	answers := s.pausedCalls(c, 2)
+	answers := s.pausedCalls(c, 2, "pause")
 	c.Assert(os.Remove(path), gc.IsNil)
 	c.Check(receive(c, answers, "a released call"), gc.Equals, false)
 	c.Check(receive(c, answers, "a released call"), gc.Equals, false)
@@ -167,20 +131,26 @@ func (s *actionSuite) TestPauseResumesWhenTheFileIsTouched(c *gc.C) {
 	// 1*off->pause, so exactly one goes through before the rest pause again.
 	path := s.writeFile(c, "agent", "held 1*off->pause\n")
 	c.Check(wrench.IsActive("agent", "held"), gc.Equals, false)
-	answers := s.pausedCalls(c, 2)
+	answers := s.pausedCalls(c, 2, "1*off->pause")
 	c.Assert(osChtimes(path, time.Now().Add(time.Hour)), gc.IsNil)
 	c.Check(receive(c, answers, "the one call let through"), gc.Equals, false)
-	quiet(c, answers, "the second paused call")
+	// Two off firings in all (one per file state), and three pauses: the
+	// two before the touch and the call that paused again after it.
+	s.waitFirings(c, "agent:held: off fired", 2)
+	s.waitFirings(c, "agent:held: pause fired", 3)
+	nothingReturned(c, answers)
 	wrench.SetEnabled(false)
 	c.Check(receive(c, answers, "the second paused call"), gc.Equals, false)
 }
 
 func (s *actionSuite) TestReleaseOneOfThreePausedCalls(c *gc.C) {
 	s.writeFile(c, "agent", "held pause\n")
-	answers := s.pausedCalls(c, 3)
+	answers := s.pausedCalls(c, 3, "pause")
 	s.writeFile(c, "agent", "held 1*off->pause\n")
 	c.Check(receive(c, answers, "the released call"), gc.Equals, false)
-	quiet(c, answers, "one of the two calls still paused")
+	s.waitFirings(c, `agent:held: off fired (rule "1*off->pause"`, 1)
+	s.waitFirings(c, `agent:held: pause fired (rule "1*off->pause"`, 2)
+	nothingReturned(c, answers)
 	s.writeFile(c, "agent", "held 2*off->pause\n")
 	c.Check(receive(c, answers, "a released call"), gc.Equals, false)
 	c.Check(receive(c, answers, "a released call"), gc.Equals, false)
@@ -188,7 +158,7 @@ func (s *actionSuite) TestReleaseOneOfThreePausedCalls(c *gc.C) {
 
 func (s *actionSuite) TestPauseHoldsNoLock(c *gc.C) {
 	s.writeFile(c, "agent", "held pause\nother\n")
-	answers := s.pausedCalls(c, 3)
+	answers := s.pausedCalls(c, 3, "pause")
 	c.Check(wrench.IsActive("agent", "other"), gc.Equals, true)
 	wrench.SetEnabled(false)
 	for i := 0; i < 3; i++ {

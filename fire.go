@@ -62,8 +62,16 @@ func (c *category) fire(cf *config, snap *snapshot, lr *liveRule) (active, again
 }
 
 // logFiring logs the first firing of a rule in a file state at INFO and
-// later ones at DEBUG.
+// later ones at DEBUG. An off term lets the call through, which is no
+// fault to report: it is logged at TRACE, or a release of paused calls
+// would fill an agent's log.
 func (lr *liveRule) logFiring(category string, t *term) {
+	if t.act == actOff {
+		if logger.IsTraceEnabled() {
+			logger.Tracef("%s:%s: off fired (rule %q)", category, lr.Feature, lr.Trigger)
+		}
+		return
+	}
 	if !lr.fired.Load() && lr.fired.CompareAndSwap(false, true) {
 		logger.Infof("%s:%s: %s fired (rule %q, line %d)", category, lr.Feature, t.name, lr.Trigger, lr.Line)
 		return

@@ -1,10 +1,8 @@
 package wrench_test
 
 import (
-	"strings"
 	"time"
 
-	"github.com/juju/loggo/v2"
 	gc "gopkg.in/check.v1"
 
 	"github.com/go-wrench/wrench"
@@ -17,41 +15,6 @@ type releaseSuite struct {
 }
 
 var _ = gc.Suite(&releaseSuite{})
-
-// firings counts the logged firings whose message contains text: the
-// first of a file state is logged at INFO, later ones at DEBUG.
-func (s *releaseSuite) firings(text string) int {
-	n := 0
-	for _, e := range s.logs.Log() {
-		if (e.Level == loggo.INFO || e.Level == loggo.DEBUG) && strings.Contains(e.Message, text) {
-			n++
-		}
-	}
-	return n
-}
-
-// waitFirings waits until n firings containing text have been logged.
-func (s *releaseSuite) waitFirings(c *gc.C, text string, n int) {
-	deadline := time.Now().Add(failAfter)
-	for s.firings(text) < n {
-		if time.Now().After(deadline) {
-			c.Fatalf("waited %v for %d firings of %q; saw %d", failAfter, n, text, s.firings(text))
-		}
-		time.Sleep(time.Millisecond)
-	}
-	c.Assert(s.firings(text), gc.Equals, n)
-}
-
-// nothingReturned checks that no call has returned. Callers use it only
-// once every call still out is known to be paused (its pause firing is
-// logged), so no later return can be missed.
-func nothingReturned(c *gc.C, returned <-chan bool) {
-	select {
-	case <-returned:
-		c.Errorf("a paused call returned")
-	default:
-	}
-}
 
 func (s *releaseSuite) TestReleaseLetsNPausedCallsThrough(c *gc.C) {
 	s.addRestore(wrench.SetPollInterval(time.Millisecond))

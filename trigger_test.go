@@ -205,6 +205,16 @@ func (s *triggerSuite) TestPrintLogsAndReturnsFalse(c *gc.C) {
 	c.Check(s.logged(loggo.DEBUG, "agent:x: print fired"), gc.HasLen, 2)
 }
 
+func (s *triggerSuite) TestOffIsLoggedAtTrace(c *gc.C) {
+	// Letting a call through is not a fault: nothing above TRACE.
+	s.writeFile(c, "agent", "x 1*off->on\n")
+	c.Check(sequence("agent", "x", 2), gc.Equals, "FT")
+	c.Check(s.logged(loggo.TRACE, `agent:x: off fired (rule "1*off->on")`), gc.HasLen, 1)
+	c.Check(s.logged(loggo.INFO, "off fired"), gc.HasLen, 0)
+	c.Check(s.logged(loggo.DEBUG, "off fired"), gc.HasLen, 0)
+	c.Check(s.logged(loggo.INFO, `agent:x: on fired`), gc.HasLen, 1)
+}
+
 func (s *triggerSuite) TestFirstFiringLoggedAtInfoPerFileState(c *gc.C) {
 	s.writeFile(c, "agent", "x on\ny off\n")
 	for i := 0; i < 1000; i++ {

@@ -211,3 +211,17 @@ func (s *trustSuite) TestNoDirectoryNoFile(c *gc.C) {
 	c.Check(s.logged(loggo.ERROR, ""), gc.HasLen, 0)
 	c.Check(s.logged(loggo.TRACE, "no file "+filepath.Join(s.dir, "agent")), gc.HasLen, 2)
 }
+
+func (s *trustSuite) TestPausedCallsGoWhenTheDirectoryIsNoLongerTrusted(c *gc.C) {
+	s.addRestore(wrench.SetPollInterval(time.Millisecond))
+	s.writeFile(c, "agent", "x pause\n")
+	answers := make(chan bool, 2)
+	for i := 0; i < 2; i++ {
+		go func() { answers <- wrench.IsActive("agent", "x") }()
+	}
+	s.waitFirings(c, "agent:x: pause fired", 2)
+	nothingReturned(c, answers)
+	c.Assert(os.Chmod(s.dir, 0o777), gc.IsNil)
+	c.Check(receive(c, answers, "a paused call"), gc.Equals, false)
+	c.Check(receive(c, answers, "a paused call"), gc.Equals, false)
+}

@@ -92,6 +92,44 @@ func (s *baseSuite) logged(level loggo.Level, text string) []string {
 	return found
 }
 
+// firings counts the logged firings whose message contains text: the
+// first of a file state is logged at INFO, later ones at DEBUG, and off
+// terms at TRACE.
+func (s *baseSuite) firings(text string) int {
+	n := 0
+	for _, e := range s.logs.Log() {
+		if e.Level <= loggo.INFO && strings.Contains(e.Message, text) && strings.Contains(e.Message, " fired") {
+			n++
+		}
+	}
+	return n
+}
+
+// waitFirings waits until exactly n firings containing text have been
+// logged. Waiting on the log, not on time, is what makes the tests of
+// sleeping and paused calls exact.
+func (s *baseSuite) waitFirings(c *gc.C, text string, n int) {
+	deadline := time.Now().Add(failAfter)
+	for s.firings(text) < n {
+		if time.Now().After(deadline) {
+			c.Fatalf("waited %v for %d firings of %q; saw %d", failAfter, n, text, s.firings(text))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	c.Assert(s.firings(text), gc.Equals, n)
+}
+
+// nothingReturned checks that no call has returned. Callers use it only
+// once every call still out is known to be held (its firing is logged), so
+// no later return can be missed.
+func nothingReturned(c *gc.C, returned <-chan bool) {
+	select {
+	case <-returned:
+		c.Errorf("a held call returned")
+	default:
+	}
+}
+
 // tempDir makes a directory removed when the test binary is done; see
 // package testdir for why not c.MkDir.
 func tempDir(c *gc.C) string {

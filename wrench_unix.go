@@ -112,13 +112,13 @@ func (c *category) current(cf *config) *snapshot {
 }
 
 // changed reports whether the category file is no longer the one snap was
-// read from.
+// read from, or its directory is no longer trusted.
 func (c *category) changed(cf *config, snap *snapshot) bool {
 	var st unix.Stat_t
 	if lstatz(c.pathz, &st) != 0 {
 		return true
 	}
-	return keyOf(&st) != snap.key
+	return keyOf(&st) != snap.key || !cf.dir.trusted(cf.euid)
 }
 
 // statFailed logs, once until it changes, why the category path cannot be
