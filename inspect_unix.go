@@ -4,7 +4,6 @@ package wrench
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -102,7 +101,7 @@ func (d *rulesDir) look(name string) (fileState, error) {
 		fs.unreadable = fmt.Sprintf("is %s, not a regular file", fs.own.kind)
 		return fs, nil
 	}
-	fd, err := unix.Openat(d.fd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	f, st, err := openBeneath(d.fd, d.path, name)
 	switch {
 	case err == unix.ENOENT:
 		return fileState{path: fs.path}, nil // removed meanwhile
@@ -114,11 +113,7 @@ func (d *rulesDir) look(name string) (fileState, error) {
 		fs.unreadable = fmt.Sprintf("cannot be opened: %v", err)
 		return fs, nil
 	}
-	f := os.NewFile(uintptr(fd), fs.path)
 	defer f.Close()
-	if err := unix.Fstat(fd, &st); err != nil {
-		return fs, errors.Annotatef(err, "cannot fstat %s", fs.path)
-	}
 	fs.own = ownershipOf(&st) // what was opened is what counts
 	if fs.own.kind != kindRegular {
 		fs.unreadable = fmt.Sprintf("is %s, not a regular file", fs.own.kind)
@@ -128,13 +123,13 @@ func (d *rulesDir) look(name string) (fileState, error) {
 		fs.unreadable = fmt.Sprintf("is %d bytes, over the %d byte limit", fs.own.size, MaxFileSize)
 		return fs, nil
 	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
+	data, tooBig, err := readRules(f)
+	switch {
+	case err != nil:
 		fs.unreadable = fmt.Sprintf("cannot be read: %v", err)
 		return fs, nil
-	}
-	if len(data) > MaxFileSize {
-		fs.unreadable = fmt.Sprintf("grew over the %d byte limit while being read", MaxFileSize)
+	case tooBig:
+		fs.unreadable = grewReason
 		return fs, nil
 	}
 	fs.content = data

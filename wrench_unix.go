@@ -4,7 +4,6 @@ package wrench
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -160,20 +159,14 @@ func (c *category) reload(cf *config, seen fileKey) *snapshot {
 	if kind := kindOf(seen.mode); kind != kindRegular {
 		return c.store(refusedSnapshot(seen, c.path, fmt.Sprintf("is %s, not a regular file", kind)))
 	}
-	fd, err := unix.Openat(dirfd, c.name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC|unix.O_NOCTTY, 0)
+	f, st, err := openBeneath(dirfd, cf.wrenchDir, c.name)
 	if err != nil {
 		if err != unix.ENOENT {
 			logger.Errorf("refusing %s: %v", c.path, err)
 		}
 		return nil // replaced meanwhile; the next call sees what it became
 	}
-	f := os.NewFile(uintptr(fd), c.path)
 	defer f.Close()
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		logger.Errorf("refusing %s: %v", c.path, err)
-		return nil
-	}
 	key := keyOf(&st)
 	if s := c.snap.Load(); s != nil && s.key == key {
 		return s.usable() // unchanged: keep its counts
@@ -181,13 +174,13 @@ func (c *category) reload(cf *config, seen fileKey) *snapshot {
 	if reason := fileVerdict(ownershipOf(&st), cf.euid); reason != "" {
 		return c.store(refusedSnapshot(key, c.path, reason))
 	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
+	data, tooBig, err := readRules(f)
+	switch {
+	case err != nil:
 		logger.Errorf("refusing %s: %v", c.path, err)
-		return nil
-	}
-	if len(data) > MaxFileSize {
-		return c.store(refusedSnapshot(key, c.path, fmt.Sprintf("grew over the %d byte limit while being read", MaxFileSize)))
+		return nil // a read error may pass: try again on the next call
+	case tooBig:
+		return c.store(refusedSnapshot(key, c.path, grewReason))
 	}
 	return c.store(newSnapshot(key, c.path, data))
 }
