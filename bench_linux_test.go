@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/juju/loggo/v2"
 	"golang.org/x/sys/unix"
 
 	"github.com/go-wrench/wrench"
@@ -37,6 +38,12 @@ func benchDataDir(b *testing.B, content string) string {
 	}
 	old := wrench.SetDataDir(dataDir)
 	b.Cleanup(func() { wrench.SetDataDir(old) })
+	// Refusals are logged once; keep them out of the figures' output.
+	oldWriter, err := loggo.ReplaceDefaultWriter(&loggo.TestWriter{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { loggo.ReplaceDefaultWriter(oldWriter) })
 	return dataDir
 }
 
@@ -127,6 +134,12 @@ func BenchmarkChanceRule(b *testing.B) {
 func BenchmarkRefusedFile(b *testing.B) {
 	dataDir := benchDataDir(b, "x\n")
 	os.Chmod(filepath.Join(dataDir, "wrench", "agent"), 0o666)
+	benchIsActive(b, "x", false)
+}
+
+func BenchmarkRefusedDirectory(b *testing.B) {
+	dataDir := benchDataDir(b, "x\n")
+	os.Chmod(filepath.Join(dataDir, "wrench"), 0o777)
 	benchIsActive(b, "x", false)
 }
 

@@ -16,9 +16,10 @@ var reloads atomic.Int64
 // config is everything wrench holds for one data directory. SetDataDir
 // replaces it whole, which is how every cache and count is dropped.
 type config struct {
-	dataDir   string
-	wrenchDir string
-	euid      userID // the user the trust rules allow besides root (a uid on unix, a SID on Windows)
+	dataDir    string
+	wrenchDir  string
+	wrenchDirz []byte // wrenchDir, NUL-terminated, for stats that allocate nothing
+	euid       userID // the user the trust rules allow besides root (a uid on unix, a SID on Windows)
 
 	mu         sync.Mutex // guards adding to categories
 	categories atomic.Pointer[map[string]*category]
@@ -28,7 +29,8 @@ type config struct {
 }
 
 func newConfig(dataDir string) *config {
-	cf := &config{dataDir: dataDir, wrenchDir: wrenchDir(dataDir), euid: effectiveUser()}
+	dir := wrenchDir(dataDir)
+	cf := &config{dataDir: dataDir, wrenchDir: dir, wrenchDirz: append([]byte(dir), 0), euid: effectiveUser()}
 	cf.dir.init()
 	empty := map[string]*category{}
 	cf.categories.Store(&empty)

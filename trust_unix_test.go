@@ -33,9 +33,13 @@ func needRoot(c *gc.C) {
 // that exactly one ERROR naming path and reason was logged across many
 // calls, then that the positive control repair makes it honoured again.
 func (s *trustSuite) refused(c *gc.C, path, reason string, repair func()) {
-	for i := 0; i < 1000; i++ {
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, false)
+	// Once refused, the same state is answered without being opened again.
+	reloads := wrench.Reloads()
+	for i := 1; i < 1000; i++ {
 		c.Assert(wrench.IsActive("agent", "x"), gc.Equals, false)
 	}
+	c.Check(wrench.Reloads(), gc.Equals, reloads)
 	c.Check(s.logged(loggo.ERROR, path), gc.HasLen, 1)
 	c.Check(s.logged(loggo.ERROR, reason), gc.HasLen, 1)
 	if repair != nil {

@@ -71,8 +71,19 @@ type category struct {
 
 	snap atomic.Pointer[snapshot] // the last state read, trusted or refused
 
-	mu      sync.Mutex // serialises reloads
-	lastErr unix.Errno // the last stat error logged, so each is logged once
+	// dirRefused is the last refusal of the directory while this file
+	// was in a given state: while both stay as they were, a call answers
+	// false with two stats, without the lock or a new open.
+	dirRefused atomic.Pointer[dirRefusal]
+
+	mu      sync.Mutex    // serialises reloads
+	lastErr atomic.Uint32 // the last stat error logged, so each is logged once
+}
+
+// dirRefusal pairs a category file's state with the state of the wrench
+// directory that was refused when the file was in it.
+type dirRefusal struct {
+	file, dir fileKey
 }
 
 func newCategory(cf *config, name string) *category {
@@ -107,7 +118,21 @@ func (c *category) current(cf *config) *snapshot {
 			return s
 		}
 	}
+	if c.dirStillRefused(cf, key) {
+		return nil // refused in this very state, and logged then
+	}
 	return c.reload(cf, key)
+}
+
+// dirStillRefused reports whether the file, in state key, and the wrench
+// directory are both as they were when the directory was last refused.
+func (c *category) dirStillRefused(cf *config, key fileKey) bool {
+	r := c.dirRefused.Load()
+	if r == nil || r.file != key {
+		return false
+	}
+	var st unix.Stat_t
+	return lstatz(cf.wrenchDirz, &st) == 0 && keyOf(&st) == r.dir
 }
 
 // changed reports whether the category file is no longer the one snap was
@@ -123,12 +148,9 @@ func (c *category) changed(cf *config, snap *snapshot) bool {
 // statFailed logs, once until it changes, why the category path cannot be
 // looked at: the wrench directory is a file, or cannot be searched.
 func (c *category) statFailed(cf *config, errno unix.Errno) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.lastErr == errno {
+	if unix.Errno(c.lastErr.Swap(uint32(errno))) == errno {
 		return
 	}
-	c.lastErr = errno
 	if errno == unix.ENOTDIR {
 		logger.Errorf("refusing %s: %s is not a directory", c.path, cf.wrenchDir)
 		return
@@ -144,14 +166,18 @@ func (c *category) reload(cf *config, seen fileKey) *snapshot {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	reloads.Add(1)
-	c.lastErr = 0
+	c.lastErr.Store(0)
 	if s := c.snap.Load(); s != nil && s.key == seen && s.rules == nil {
 		return nil // another call refused this state meanwhile
 	}
-	dirfd, ok := cf.dir.open(cf)
+	dirfd, refused, ok := cf.dir.open(cf)
 	if !ok {
+		if refused != (fileKey{}) {
+			c.dirRefused.Store(&dirRefusal{file: seen, dir: refused})
+		}
 		return nil
 	}
+	c.dirRefused.Store(nil)
 	defer cf.dir.adopt(dirfd)
 
 	// Never open what is not a regular file: a FIFO would block and a
@@ -194,7 +220,13 @@ type dirHandle struct {
 	retired  bool
 
 	refusalMu   sync.Mutex
-	lastRefusal string // the last directory refusal logged, with its state
+	lastRefusal dirLogged // the last directory refusal logged
+}
+
+// dirLogged is a logged refusal of the wrench directory: its state and why.
+type dirLogged struct {
+	key    fileKey
+	reason string
 }
 
 func (d *dirHandle) init() { d.fd = -1 }
@@ -214,35 +246,36 @@ func (d *dirHandle) trusted(euid int) bool {
 	return dirVerdict(ownershipOf(&st), euid) == ""
 }
 
-// open opens the wrench directory afresh and verifies it on the descriptor.
-// ok is false when there is no trusted directory; a refusal is logged once
-// per directory state.
-func (d *dirHandle) open(cf *config) (fd int, ok bool) {
+// open opens the wrench directory afresh and verifies it on the
+// descriptor. ok is false when there is no trusted directory; a refusal is
+// logged once per directory state, and refused is that state when it is
+// known (it is zero when there is no directory).
+func (d *dirHandle) open(cf *config) (fd int, refused fileKey, ok bool) {
 	fd, err := unix.Open(cf.wrenchDir, dirOpenFlags|unix.O_NOFOLLOW|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	var st unix.Stat_t
 	if err != nil {
-		var st unix.Stat_t
 		switch {
 		case err == unix.ENOENT:
-			return -1, false
 		case unix.Lstat(cf.wrenchDir, &st) == nil:
-			d.refuse(cf.wrenchDir, keyOf(&st), dirVerdict(ownershipOf(&st), cf.euid))
+			refused = keyOf(&st)
+			d.refuse(cf.wrenchDir, refused, dirVerdict(ownershipOf(&st), cf.euid))
 		default:
 			d.refuse(cf.wrenchDir, fileKey{}, err.Error())
 		}
-		return -1, false
+		return -1, refused, false
 	}
-	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		unix.Close(fd)
 		d.refuse(cf.wrenchDir, fileKey{}, err.Error())
-		return -1, false
+		return -1, refused, false
 	}
 	if reason := dirVerdict(ownershipOf(&st), cf.euid); reason != "" {
 		unix.Close(fd)
-		d.refuse(cf.wrenchDir, keyOf(&st), reason)
-		return -1, false
+		refused = keyOf(&st)
+		d.refuse(cf.wrenchDir, refused, reason)
+		return -1, refused, false
 	}
-	return fd, true
+	return fd, refused, true
 }
 
 // refuse logs a directory refusal unless this state was logged already.
@@ -250,13 +283,12 @@ func (d *dirHandle) refuse(path string, key fileKey, reason string) {
 	if reason == "" {
 		reason = "changed while being opened"
 	}
-	state := fmt.Sprintf("%+v %s", key, reason)
 	d.refusalMu.Lock()
 	defer d.refusalMu.Unlock()
-	if state == d.lastRefusal {
+	if (dirLogged{key, reason}) == d.lastRefusal {
 		return
 	}
-	d.lastRefusal = state
+	d.lastRefusal = dirLogged{key, reason}
 	logger.Errorf("refusing wrench directory %s: %s", path, reason)
 }
 
@@ -279,7 +311,7 @@ func (d *dirHandle) adopt(fd int) {
 	}
 	d.fd, d.dev, d.ino = fd, uint64(st.Dev), uint64(st.Ino)
 	d.refusalMu.Lock()
-	d.lastRefusal = ""
+	d.lastRefusal = dirLogged{}
 	d.refusalMu.Unlock()
 }
 
