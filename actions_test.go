@@ -201,6 +201,21 @@ func (s *actionSuite) TestExitEndsTheProcess(c *gc.C) {
 	c.Check(strings.Contains(string(out), "after IsActive"), gc.Equals, false)
 }
 
+func (s *actionSuite) TestProcessesCountSeparately(c *gc.C) {
+	// Counts live in each process: two processes reading one "1*on" file
+	// each see it fire once.
+	s.writeFile(c, "agent", "x 1*on\n")
+	for i := 0; i < 2; i++ {
+		cmd := childProcess("ask", s.dataDir)
+		cmd.Env = append(cmd.Env, "WRENCH_TEST_FEATURES=x x")
+		out, err := cmd.Output()
+		c.Assert(err, gc.IsNil)
+		c.Check(string(out), gc.Equals, "x=true\nx=false\n", gc.Commentf("process %d", i+1))
+	}
+	// And this process counts on its own too.
+	c.Check(sequence("agent", "x", 2), gc.Equals, "TF")
+}
+
 // childProcess runs this test binary as a small program (see TestMain)
 // that calls IsActive("agent", ...) in dataDir.
 func childProcess(role, dataDir string) *exec.Cmd {
