@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/juju/errors"
@@ -68,7 +69,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			printUsage(stdout)
 			return exitOK
 		}
-		return e.fail("", usagef("", "%v", err))
+		return e.fail("", usagef("", "%v", flagError(err)))
 	}
 	args = global.Args()
 	if len(args) == 0 {
@@ -137,6 +138,18 @@ func newFlagSet(name string, dataDir *string) *flag.FlagSet {
 	return fs
 }
 
+// flagError spells flags in the flag package's errors the way this
+// command's help does, "--uid" rather than "-uid" (both are accepted).
+func flagError(err error) error {
+	if err == flag.ErrHelp {
+		return err
+	}
+	return errors.New(flagName.ReplaceAllString(err.Error(), "$1--$2"))
+}
+
+// flagName finds a flag named in the flag package's errors.
+var flagName = regexp.MustCompile(`(flag(?: provided but not defined:)? )-([a-z])`)
+
 // parseInterspersed parses flags wherever they are among the arguments,
 // as in "wrench check agent --json", and returns the other arguments. An
 // argument "--" ends the flags: what follows is positional even if it
@@ -145,7 +158,7 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, err
+			return nil, flagError(err)
 		}
 		rest := fs.Args()
 		consumed := args[:len(args)-len(rest)]

@@ -188,12 +188,12 @@ func (s *cmdSuite) TestUsageErrors(c *gc.C) {
 	}{
 		{nil, `wrench: no command given \(see wrench --help\)`},
 		{[]string{"bogus"}, `wrench: unknown command "bogus" \(see wrench --help\)`},
-		{[]string{"--bogus", "list"}, `wrench: flag provided but not defined: -bogus \(see wrench --help\)`},
+		{[]string{"--bogus", "list"}, `wrench: flag provided but not defined: --bogus \(see wrench --help\)`},
 		{[]string{"help", "bogus"}, `wrench: help: unknown command "bogus" \(see wrench --help\)`},
 		{[]string{"help", "set", "unset"}, `wrench: help: want \[COMMAND\], got 2 arguments \(see wrench help help\)`},
 		{[]string{"set", "agent"}, `wrench: set: want CATEGORY FEATURE \[TRIGGER\], got 1 argument \(see wrench help set\)`},
 		{[]string{"set", "agent", "a", "on", "extra"}, `wrench: set: want CATEGORY FEATURE \[TRIGGER\], got 4 arguments \(see wrench help set\)`},
-		{[]string{"set", "--json", "agent", "a"}, `wrench: set: flag provided but not defined: -json \(see wrench help set\)`},
+		{[]string{"set", "--json", "agent", "a"}, `wrench: set: flag provided but not defined: --json \(see wrench help set\)`},
 		{[]string{"unset", "agent"}, `wrench: unset: want CATEGORY FEATURE, got 1 argument .*`},
 		{[]string{"unset", "agent", "a", "b"}, `wrench: unset: want CATEGORY FEATURE, got 3 arguments .*`},
 		{[]string{"release"}, `wrench: release: want CATEGORY FEATURE \[N\], got none .*`},
@@ -202,10 +202,10 @@ func (s *cmdSuite) TestUsageErrors(c *gc.C) {
 		{[]string{"release", "agent", "a", "1.5"}, `wrench: release: count "1.5" is not a number .*`},
 		{[]string{"apply"}, `wrench: apply: want CATEGORY, got none .*`},
 		{[]string{"apply", "agent", "other"}, `wrench: apply: want CATEGORY, got 2 arguments .*`},
-		{[]string{"list", "--uid", "0"}, `wrench: list: flag provided but not defined: -uid .*`},
-		{[]string{"check", "--uid", "abc"}, `wrench: check: invalid value "abc" for flag -uid: not a number \(see wrench help check\)`},
+		{[]string{"list", "--uid", "0"}, `wrench: list: flag provided but not defined: --uid .*`},
+		{[]string{"check", "--uid", "abc"}, `wrench: check: invalid value "abc" for flag --uid: not a number \(see wrench help check\)`},
 		{[]string{"check", "--uid"}, `wrench: check: flag needs an argument: -uid .*`},
-		{[]string{"check", "agent", "--bogus"}, `wrench: check: flag provided but not defined: -bogus .*`},
+		{[]string{"check", "agent", "--bogus"}, `wrench: check: flag provided but not defined: --bogus .*`},
 	} {
 		c.Logf("test %d: wrench %q", i, t.args)
 		failed(c, s.run(c, "", t.args...), 2, t.pattern)
