@@ -10,7 +10,8 @@
 // /var/lib/wrench/machine-agent, to make that point fail, fail sometimes,
 // slow down, crash or hold until released. There is no restart, no rebuild
 // and no network port: every call looks at the file system as it is at that
-// call, and an unchanged file costs two system calls and no allocation.
+// call, and an unchanged file costs two system calls and no allocation
+// (on 64-bit Linux; elsewhere the stat copies the path).
 //
 // # The switch and the directory
 //
@@ -25,8 +26,10 @@
 //		wrench.SetEnabled(false)
 //	}
 //
-// A test that wants faults points wrench at its own directory instead:
+// A test that wants faults turns wrench back on for itself and points it at
+// its own directory:
 //
+//	defer wrench.SetEnabled(wrench.SetEnabled(true))
 //	defer wrench.SetDataDir(wrench.SetDataDir(c.MkDir()))
 //
 // Built with the nowrench tag, IsActive is a constant false the compiler
