@@ -10,3 +10,6 @@ var ExtendedPath = extendedPath
 
 // DefaultDataDir exposes the data directory used until SetDataDir.
 var DefaultDataDir = defaultDataDir
+
+// NewDirSDDL exposes the security descriptor new wrench directories get.
+const NewDirSDDL = newDirSDDL

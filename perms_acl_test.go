@@ -292,3 +292,49 @@ func (*aclSuite) TestFileSize(c *gc.C) {
 	d.size = 10 * MaxFileSize
 	c.Check(aclDirVerdict(d, testUser), gc.Equals, "")
 }
+
+// newDirDACL is newDirSDDL (store_windows.go) as aclFacts holds it: the
+// DACL the writer gives a wrench directory it creates on Windows. Every
+// entry is also inherited by what is made inside (OICI), which
+// TestNewDirSDDLIsNewDirDACL (store_windows_test.go) checks along with
+// the entries themselves.
+var newDirDACL = []ace{
+	{allow: true, sid: sidSystem, mask: fileAllAccess},
+	{allow: true, sid: sidAdministrators, mask: fileAllAccess},
+	{allow: true, sid: sidOwnerRights, mask: fileAllAccess},
+	{allow: true, sid: "S-1-5-32-545", mask: fileGenericRead | fileGenericExecute},
+}
+
+// inheritedCopies is dacl as a file made beneath a directory carrying it
+// inherits it.
+func inheritedCopies(dacl []ace) []ace {
+	copies := make([]ace, len(dacl))
+	for i, e := range dacl {
+		e.inherited = true
+		copies[i] = e
+	}
+	return copies
+}
+
+func (*aclSuite) TestDirectoryTheWriterCreatesIsTrusted(c *gc.C) {
+	// Its owner is whoever made it: the process's user, or Administrators
+	// when an elevated administrator did.
+	for _, owner := range []string{testUser, sidAdministrators} {
+		comment := gc.Commentf("owner %s", owner)
+		dir := aclFacts{kind: kindDirectory, owner: owner, dacl: newDirDACL}
+		c.Check(aclDirVerdict(dir, testUser), gc.Equals, "", comment)
+		// The temporary files the writer renames into place inherit it.
+		file := aclFacts{kind: kindRegular, size: 100, owner: owner, dacl: inheritedCopies(newDirDACL)}
+		c.Check(aclFileVerdict(file, testUser), gc.Equals, "", comment)
+	}
+}
+
+func (*aclSuite) TestDirectoryInheritingFromProgramDataIsRefused(c *gc.C) {
+	// Why the writer protects the DACL it sets: without that, a directory
+	// made in C:\ProgramData also inherits its grant to Users of
+	// (CI)(WD,AD,WEA,WA), and is refused.
+	dir := aclFacts{kind: kindDirectory, owner: testUser, dacl: append(append([]ace(nil), newDirDACL...),
+		ace{allow: true, sid: "S-1-5-32-545", mask: fileWriteData | fileAppendData | fileWriteEA | fileWriteAttributes, inherited: true})}
+	c.Check(aclDirVerdict(dir, testUser), gc.Equals, "grants write (FILE_ADD_FILE, FILE_ADD_SUBDIRECTORY, FILE_WRITE_EA, "+
+		"FILE_WRITE_ATTRIBUTES) to Users (S-1-5-32-545) through an inherited ACE")
+}

@@ -6,17 +6,44 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+	"unsafe"
 
 	"github.com/juju/errors"
 	"golang.org/x/sys/windows"
 )
 
-// makeRulesDir creates the wrench directory when it is missing. Its ACL
-// is inherited from the data directory (%ProgramData% grants write to
-// Administrators and SYSTEM only); the mode argument means nothing here.
-// The data directory itself must exist.
+// newDirSDDL is the security descriptor a wrench directory is created
+// with: full control for SYSTEM, Administrators and the directory's owner
+// (OWNER RIGHTS), read and traverse for Users, every grant inherited by the
+// files and directories made inside (OICI), so the temporary files the
+// writer renames into place are trusted too. "P" protects the DACL: nothing
+// is inherited from the data directory, whose ACL on a default install
+// lets Users create files and folders in every folder beneath
+// %ProgramData% and would make the new directory refused. It is the
+// Windows counterpart of mode 0755. perms_acl_test.go holds it as ACEs and
+// checks them against the trust rules; store_windows_test.go checks that
+// this is what those ACEs say.
+const newDirSDDL = "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;FA;;;OW)(A;OICI;FRFX;;;BU)"
+
+// makeRulesDir creates the wrench directory with the DACL of newDirSDDL
+// when it is missing. A directory already there is left as it is, for the
+// trust rules to judge. The data directory itself must exist: a mistyped
+// --datadir is an error, not a new tree nothing reads.
 func makeRulesDir(path string) error {
-	err := os.Mkdir(path, 0o755)
+	ext, problem := extendedPath(path)
+	if problem != "" {
+		return errors.Errorf("cannot create %s: %s", path, problem)
+	}
+	p, err := windows.UTF16PtrFromString(ext)
+	if err != nil {
+		return errors.Annotatef(err, "cannot create %s", path)
+	}
+	sd, err := windows.SecurityDescriptorFromString(newDirSDDL)
+	if err != nil {
+		return errors.Annotatef(err, "cannot create %s: cannot build its security descriptor", path)
+	}
+	sa := windows.SecurityAttributes{Length: uint32(unsafe.Sizeof(windows.SecurityAttributes{})), SecurityDescriptor: sd}
+	err = windows.CreateDirectory(p, &sa)
 	switch {
 	case err == nil, os.IsExist(err):
 		return nil

@@ -1,0 +1,37 @@
+//go:build windows
+
+package wrench
+
+import (
+	"golang.org/x/sys/windows"
+	gc "gopkg.in/check.v1"
+)
+
+// TestNewDirSDDLIsNewDirDACL ties newDirSDDL, which the writer creates
+// directories with, to newDirDACL, which perms_acl_test.go judges by the
+// trust rules. Parsing needs no file system, so wine checks it in full.
+func (*aclSuite) TestNewDirSDDLIsNewDirDACL(c *gc.C) {
+	sd, err := windows.SecurityDescriptorFromString(newDirSDDL)
+	c.Assert(err, gc.IsNil)
+	control, _, err := sd.Control()
+	c.Assert(err, gc.IsNil)
+	c.Check(control&windows.SE_DACL_PROTECTED, gc.Equals, windows.SECURITY_DESCRIPTOR_CONTROL(windows.SE_DACL_PROTECTED),
+		gc.Commentf("the DACL must not inherit from the data directory"))
+	// No owner: Windows makes the creator's default owner the owner.
+	owner, _, err := sd.Owner()
+	c.Assert(err, gc.IsNil)
+	c.Check(owner, gc.IsNil)
+
+	dacl, _, err := sd.DACL()
+	c.Assert(err, gc.IsNil)
+	c.Assert(dacl, gc.NotNil)
+	aces, err := acesOf(dacl)
+	c.Assert(err, gc.IsNil)
+	c.Check(aces, gc.DeepEquals, newDirDACL)
+	for i := uint32(0); i < uint32(dacl.AceCount); i++ {
+		var e *windows.ACCESS_ALLOWED_ACE
+		c.Assert(windows.GetAce(dacl, i, &e), gc.IsNil)
+		c.Check(e.Header.AceFlags, gc.Equals, uint8(windows.OBJECT_INHERIT_ACE|windows.CONTAINER_INHERIT_ACE),
+			gc.Commentf("ACE %d must be inherited by files and directories", i))
+	}
+}
