@@ -31,7 +31,6 @@ type config struct {
 func newConfig(dataDir string) *config {
 	dir := wrenchDir(dataDir)
 	cf := &config{dataDir: dataDir, wrenchDir: dir, wrenchDirz: append([]byte(dir), 0), euid: effectiveUser()}
-	cf.dir.init()
 	empty := map[string]*category{}
 	cf.categories.Store(&empty)
 	return cf

@@ -113,6 +113,9 @@ func (s *leakSuite) TestReadersWhileAWriterRenames(c *gc.C) {
 			os.Chmod(s.dir, 0o775)
 			os.Chmod(s.dir, 0o755)
 		}
+		if i%25 == 0 {
+			s.replaceDirectory(c, content)
+		}
 	}
 	s.writeFile(c, "agent", "final\n")
 	close(stop)
@@ -123,4 +126,18 @@ func (s *leakSuite) TestReadersWhileAWriterRenames(c *gc.C) {
 	}
 	c.Check(wrench.IsActive("agent", "final"), gc.Equals, true)
 	c.Check(wrench.IsActive("agent", "x"), gc.Equals, false)
+}
+
+// replaceDirectory puts a new wrench directory, holding agent with
+// content, in the old one's place, so the kept directory descriptor is
+// replaced while readers use it.
+func (s *leakSuite) replaceDirectory(c *gc.C, content string) {
+	next := s.dir + ".next"
+	c.Assert(os.Mkdir(next, 0o755), gc.IsNil)
+	c.Assert(os.Chmod(next, 0o755), gc.IsNil)
+	c.Assert(os.WriteFile(filepath.Join(next, "agent"), []byte(content), 0o644), gc.IsNil)
+	c.Assert(os.Chmod(filepath.Join(next, "agent"), 0o644), gc.IsNil)
+	c.Assert(os.Rename(s.dir, s.dir+".old"), gc.IsNil)
+	c.Assert(os.Rename(next, s.dir), gc.IsNil)
+	c.Assert(os.RemoveAll(s.dir+".old"), gc.IsNil)
 }

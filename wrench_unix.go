@@ -213,14 +213,25 @@ func (c *category) reload(cf *config, seen fileKey) *snapshot {
 
 // dirHandle keeps a descriptor of the verified wrench directory, so the hot
 // path checks the directory with one fstat instead of another path walk.
+//
+// Readers take no lock. A descriptor is replaced by storing the new one
+// before closing the old, and a reader checks after its fstat that the one
+// it used is still current: if it is not, the number may have been reused
+// by the time fstat ran, and the reader takes the slow path instead.
 type dirHandle struct {
-	mu       sync.RWMutex // readers fstat fd; writers replace or close it
-	fd       int          // -1 when there is none
-	dev, ino uint64
-	retired  bool
+	current atomic.Pointer[dirFD] // nil when there is none
+
+	mu      sync.Mutex // serialises adopt and close
+	retired bool
 
 	refusalMu   sync.Mutex
 	lastRefusal dirLogged // the last directory refusal logged
+}
+
+// dirFD is one open descriptor of a verified wrench directory.
+type dirFD struct {
+	fd       int
+	dev, ino uint64
 }
 
 // dirLogged is a logged refusal of the wrench directory: its state and why.
@@ -229,18 +240,16 @@ type dirLogged struct {
 	reason string
 }
 
-func (d *dirHandle) init() { d.fd = -1 }
-
 // trusted reports whether the kept directory descriptor still passes the
-// trust rules: a chmod or chown of the directory shows at once.
+// trust rules: a chmod or chown of the directory shows at once. false also
+// means "not known": the caller then verifies the directory afresh.
 func (d *dirHandle) trusted(euid int) bool {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	if d.fd < 0 {
+	kept := d.current.Load()
+	if kept == nil {
 		return false
 	}
 	var st unix.Stat_t
-	if fstatQuick(d.fd, &st) != 0 {
+	if fstatQuick(kept.fd, &st) != 0 || d.current.Load() != kept {
 		return false
 	}
 	return dirVerdict(ownershipOf(&st), euid) == ""
@@ -302,14 +311,15 @@ func (d *dirHandle) adopt(fd int) {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.retired || (d.fd >= 0 && d.dev == uint64(st.Dev) && d.ino == uint64(st.Ino)) {
+	kept := d.current.Load()
+	if d.retired || (kept != nil && kept.dev == uint64(st.Dev) && kept.ino == uint64(st.Ino)) {
 		unix.Close(fd)
 		return
 	}
-	if d.fd >= 0 {
-		unix.Close(d.fd)
+	d.current.Store(&dirFD{fd: fd, dev: uint64(st.Dev), ino: uint64(st.Ino)})
+	if kept != nil {
+		unix.Close(kept.fd) // after the store: see dirHandle
 	}
-	d.fd, d.dev, d.ino = fd, uint64(st.Dev), uint64(st.Ino)
 	d.refusalMu.Lock()
 	d.lastRefusal = dirLogged{}
 	d.refusalMu.Unlock()
@@ -319,8 +329,8 @@ func (d *dirHandle) adopt(fd int) {
 func (d *dirHandle) close() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.fd >= 0 {
-		unix.Close(d.fd)
+	d.retired = true
+	if kept := d.current.Swap(nil); kept != nil {
+		unix.Close(kept.fd)
 	}
-	d.fd, d.retired = -1, true
 }

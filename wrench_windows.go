@@ -182,10 +182,6 @@ type dirRefusal struct {
 	reason string
 }
 
-// init has nothing to set up: the path is prepared on first use, when the
-// config it belongs to is known.
-func (d *dirHandle) init() {}
-
 // close forgets the trusted state, so nothing is taken on trust from a
 // retired config. No handle is held between calls, so none is closed.
 func (d *dirHandle) close() { d.verified.Store(nil) }
