@@ -3,6 +3,7 @@ package wrench_test
 import (
 	"os"
 	"os/exec"
+	"sync"
 	"time"
 )
 
@@ -11,3 +12,34 @@ func osChtimes(path string, t time.Time) error { return os.Chtimes(path, t, t) }
 
 // execCommand is exec.Command, named so platform test files share it.
 var execCommand = exec.Command
+
+// askConcurrently calls ask in a loop on n goroutines until stop is
+// called; stop waits for them and returns the first error any returned.
+func askConcurrently(n int, ask func() error) (stop func() error) {
+	done := make(chan struct{})
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if err := ask(); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	return func() error {
+		close(done)
+		wg.Wait()
+		close(errs)
+		return <-errs
+	}
+}

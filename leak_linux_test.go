@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sync"
 	"time"
 
 	gc "gopkg.in/check.v1"
@@ -80,28 +79,14 @@ func (s *leakSuite) TestReadersWhileAWriterRenames(c *gc.C) {
 	// Run with -race: readers ask while a writer replaces the file and the
 	// directory's mode flips; every answer is one the disk has held.
 	s.writeFile(c, "agent", "x\n")
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for r := 0; r < 4; r++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				if wrench.IsActive("agent", "never") {
-					errs <- fmt.Errorf("a feature no file names was active")
-					return
-				}
-				wrench.IsActive("agent", "x")
-				wrench.IsActive("agent", "y")
-			}
-		}()
-	}
+	stop := askConcurrently(4, func() error {
+		if wrench.IsActive("agent", "never") {
+			return fmt.Errorf("a feature no file names was active")
+		}
+		wrench.IsActive("agent", "x")
+		wrench.IsActive("agent", "y")
+		return nil
+	})
 	deadline := time.Now().Add(time.Second)
 	for i := 0; time.Now().Before(deadline); i++ {
 		content := "x\n"
@@ -118,12 +103,7 @@ func (s *leakSuite) TestReadersWhileAWriterRenames(c *gc.C) {
 		}
 	}
 	s.writeFile(c, "agent", "final\n")
-	close(stop)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		c.Error(err)
-	}
+	c.Check(stop(), gc.IsNil)
 	c.Check(wrench.IsActive("agent", "final"), gc.Equals, true)
 	c.Check(wrench.IsActive("agent", "x"), gc.Equals, false)
 }

@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sync"
 
 	gc "gopkg.in/check.v1"
 
@@ -78,30 +77,17 @@ func (s *switchSuite) TestSetDataDirDropsCounts(c *gc.C) {
 // data directory change while many goroutines ask.
 func (s *switchSuite) TestConcurrentSwitching(c *gc.C) {
 	s.writeFile(c, "agent", "x\n")
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	for i := 0; i < 4; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-					wrench.IsActive("agent", "x")
-				}
-			}
-		}()
-	}
+	stop := askConcurrently(4, func() error {
+		wrench.IsActive("agent", "x")
+		return nil
+	})
 	for i := 0; i < 200; i++ {
 		wrench.SetEnabled(i%2 == 0)
 		wrench.SetDataDir(s.dataDir)
 		_ = wrench.DataDir()
 		_ = wrench.IsEnabled()
 	}
-	close(stop)
-	wg.Wait()
+	c.Check(stop(), gc.IsNil)
 	wrench.SetEnabled(true)
 	c.Check(wrench.IsActive("agent", "x"), gc.Equals, true)
 }
