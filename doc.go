@@ -121,8 +121,10 @@
 // Wrench logs through the loggo logger "wrench": ERROR for a refused
 // directory or file, with the path and the exact reason, once per state of
 // that file; WARNING for a line that does not parse, with file:line, once
-// per file state; INFO for a rule's first firing in a file state, DEBUG for
-// later ones; TRACE for the rest (no directory, no file, switched off).
+// per file state; INFO for a rule's first firing in a file state (on,
+// sleep, pause, panic, exit, print), DEBUG for later ones; TRACE for the
+// rest (no directory, no file, switched off, an off term letting a call
+// through).
 //
 // # Arming rules
 //
