@@ -4,16 +4,15 @@ package nowrenchtest
 
 import (
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
 
-// goCommand runs the go command of the toolchain running this test.
+// goCommand runs the go command of the toolchain running this test, which
+// go test puts first on PATH.
 func goCommand(t *testing.T, args ...string) string {
 	t.Helper()
-	goBin, err := exec.LookPath(filepath.Join(runtime.GOROOT(), "bin", "go"))
+	goBin, err := exec.LookPath("go")
 	if err != nil {
 		t.Skipf("no Go toolchain to build with the nowrench tag (as under wine): %v", err)
 	}
