@@ -124,7 +124,9 @@
 // per file state; INFO for a rule's first firing in a file state (on,
 // sleep, pause, panic, exit, print), DEBUG for later ones; TRACE for the
 // rest (no directory, no file, switched off, an off term letting a call
-// through).
+// through). loggo's default level is WARNING, so first firings and the
+// print action show only once the logger is raised, for instance with
+// loggo.ConfigureLoggers("wrench=INFO").
 //
 // # Arming rules
 //

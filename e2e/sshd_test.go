@@ -185,18 +185,7 @@ func (s *sshServer) run(c *gc.C, user string, args ...string) sshResult {
 func (s *sshServer) runShell(c *gc.C, user, commandLine string) sshResult {
 	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, s.ssh,
-		"-F", "/dev/null", // no user or system client configuration
-		"-i", s.clientKey,
-		"-p", strconv.Itoa(s.port),
-		"-o", "IdentitiesOnly=yes",
-		"-o", "BatchMode=yes",
-		"-o", "StrictHostKeyChecking=no",
-		"-o", "UserKnownHostsFile=/dev/null",
-		"-o", "GlobalKnownHostsFile=/dev/null",
-		"-o", "LogLevel=ERROR", // keeps "Permanently added ..." off stderr
-		"-o", "ConnectTimeout=30",
-		user+"@127.0.0.1", commandLine)
+	cmd := exec.CommandContext(ctx, s.ssh, append(s.clientOptions(), user+"@127.0.0.1", commandLine)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -214,6 +203,23 @@ func (s *sshServer) runShell(c *gc.C, user, commandLine string) sshResult {
 		c.Fatalf("ssh %s@127.0.0.1 %s failed: %s\nsshd's log:\n%s", user, commandLine, r.stderr, s.log)
 	}
 	return r
+}
+
+// clientOptions are the ssh client's options for this server: its key and
+// port, and nothing from the user's or the system's configuration.
+func (s *sshServer) clientOptions() []string {
+	return []string{
+		"-F", "/dev/null", // no user or system client configuration
+		"-i", s.clientKey,
+		"-p", strconv.Itoa(s.port),
+		"-o", "IdentitiesOnly=yes",
+		"-o", "BatchMode=yes",
+		"-o", "StrictHostKeyChecking=no",
+		"-o", "UserKnownHostsFile=/dev/null",
+		"-o", "GlobalKnownHostsFile=/dev/null",
+		"-o", "LogLevel=ERROR", // keeps "Permanently added ..." off stderr
+		"-o", "ConnectTimeout=30",
+	}
 }
 
 // shellQuote quotes s for a POSIX shell.
