@@ -14,7 +14,7 @@ import (
 // process and every other: an exclusive LockFileEx on the first byte of
 // its lock file, which is created when missing. unlock releases it.
 func (d *rulesDir) lock() (unlock func(), err error) {
-	path := filepath.Join(d.path, lockName)
+	path := filepath.Join(d.path, lockName(-1)) // Windows has no uids: ".lock"
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, errors.Annotatef(err, "cannot open lock file %s", path)
