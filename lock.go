@@ -34,3 +34,9 @@ func acquire(path string, try func() (taken bool, err error)) error {
 		time.Sleep(lockRetry)
 	}
 }
+
+// refuseLock is the error for a lock file a writer will not use: what is
+// wrong with it and what to do. Nothing about the file has been changed.
+func refuseLock(path, reason string) error {
+	return errors.Errorf("refusing lock file %s: it %s; remove it (the next writer creates a fresh one)", path, reason)
+}

@@ -3,6 +3,7 @@
 package wrench
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -10,21 +11,31 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// lockOpenTries bounds how often lock looks for the lock file again when
+// it vanishes or appears between two looks: only the directory's owner or
+// root can make that happen, and a few rounds settle any honest race.
+const lockOpenTries = 100
+
 // lock takes the lock that serialises writers of the directory, in this
 // process and every other: an exclusive flock on its lock file. unlock
 // releases it.
 //
-// The lock file is mode 0600 and owned by the directory's owner: the only
-// users who may write the directory (its owner and root) are the only ones
-// who can open it, so no other user can hold the lock and stall them.
+// The lock file, named for the directory's owner (lockName), is mode 0600
+// and owned by that owner: the only users who may write the directory (its
+// owner and root) are the only ones who can open it, so no other user can
+// hold the lock and stall them.
+//
+// The directory's owner can put any file under that name, and root's
+// writer must not be its tool: an existing lock file is opened without
+// following a symbolic link, only read, never written, chowned or chmodded,
+// and refused unless it is a regular file with one link, owned by the
+// directory's owner and closed to everyone else. Only a file this call
+// created is given to the owner and set to 0600.
 func (d *rulesDir) lock() (unlock func(), err error) {
-	path := filepath.Join(d.path, lockName)
-	fd, err := unix.Openat(d.fd, lockName, unix.O_RDONLY|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0o600)
+	name := lockName(int64(d.own.uid))
+	path := filepath.Join(d.path, name)
+	fd, err := d.openLock(name, path)
 	if err != nil {
-		return nil, errors.Annotatef(err, "cannot open lock file %s", path)
-	}
-	if err := d.ownLockFile(fd, path); err != nil {
-		unix.Close(fd)
 		return nil, err
 	}
 	err = acquire(path, func() (bool, error) {
@@ -44,26 +55,89 @@ func (d *rulesDir) lock() (unlock func(), err error) {
 	return func() { unix.Close(fd) }, nil // closing releases the lock
 }
 
-// ownLockFile checks the lock file is a regular file and gives it to the
-// directory's owner with mode 0600, as far as this process may.
-func (d *rulesDir) ownLockFile(fd int, path string) error {
+// openLock opens the lock file name, creating it when missing, and
+// returns its descriptor once it is fit to lock.
+func (d *rulesDir) openLock(name, path string) (int, error) {
+	const how = unix.O_RDONLY | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_CLOEXEC
+	for range lockOpenTries {
+		// Open what is there first, without O_CREAT: O_CREAT alone
+		// would not say whether this call made the file, and only a
+		// file it made may be chowned or chmodded.
+		fd, err := unix.Openat(d.fd, name, how, 0)
+		if err == nil {
+			if err := d.checkLock(fd, path); err != nil {
+				unix.Close(fd)
+				return -1, err
+			}
+			return fd, nil
+		}
+		if err != unix.ENOENT {
+			return -1, d.lockOpenError(name, path, err)
+		}
+		fd, err = unix.Openat(d.fd, name, how|unix.O_CREAT|unix.O_EXCL, 0o600)
+		if err == unix.EEXIST {
+			continue // another writer made it first: use theirs
+		}
+		if err != nil {
+			return -1, d.lockOpenError(name, path, err)
+		}
+		if err := d.ownNewLock(fd, path); err != nil {
+			unix.Close(fd)
+			return -1, err
+		}
+		return fd, nil
+	}
+	return -1, errors.Errorf("cannot open lock file %s: it keeps appearing and vanishing", path)
+}
+
+// lockOpenError says why the lock file could not be opened or created,
+// naming a symbolic link as such: O_NOFOLLOW's error for one differs from
+// system to system (ELOOP, EMLINK, EFTYPE).
+func (d *rulesDir) lockOpenError(name, path string, err error) error {
+	var st unix.Stat_t
+	if unix.Fstatat(d.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && kindOf(uint32(st.Mode)) == kindSymlink {
+		return refuseLock(path, fmt.Sprintf("is %s, not a regular file", kindSymlink))
+	}
+	return errors.Annotatef(err, "cannot open lock file %s", path)
+}
+
+// checkLock says why a lock file this call did not create must not be
+// used, or nil. It changes nothing about the file.
+func (d *rulesDir) checkLock(fd int, path string) error {
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		return errors.Annotatef(err, "cannot stat lock file %s", path)
 	}
 	if kind := kindOf(uint32(st.Mode)); kind != kindRegular {
-		return errors.Errorf("lock file %s is %s, not a regular file", path, kind)
+		return refuseLock(path, fmt.Sprintf("is %s, not a regular file", kind))
 	}
-	euid := os.Geteuid()
-	if euid == rootUID && st.Uid != d.own.uid {
+	if st.Nlink != 1 {
+		// Another name for the same file may belong to anyone: a
+		// writer must not hold locks on, or be made to vouch for, a
+		// file the directory's owner linked in.
+		return refuseLock(path, fmt.Sprintf("has %d hard links, not 1", st.Nlink))
+	}
+	if st.Uid != d.own.uid {
+		return refuseLock(path, fmt.Sprintf("is owned by uid %d, not by the wrench directory's owner (uid %d)", st.Uid, d.own.uid))
+	}
+	if perm := uint32(st.Mode) & 0o777; perm&0o077 != 0 {
+		// Whoever can open it can hold the lock and stall every writer.
+		return refuseLock(path, fmt.Sprintf("is open to users other than its owner (mode %04o, not 0600)", perm))
+	}
+	return nil
+}
+
+// ownNewLock gives the lock file this call just created to the directory's
+// owner with mode 0600 whatever the umask. Root creates it for an owner
+// that is another user; anyone else creates it as its owner already.
+func (d *rulesDir) ownNewLock(fd int, path string) error {
+	if os.Geteuid() == rootUID {
 		if err := unix.Fchown(fd, int(d.own.uid), -1); err != nil {
 			return errors.Annotatef(err, "cannot give lock file %s to uid %d", path, d.own.uid)
 		}
 	}
-	if (euid == rootUID || int64(st.Uid) == int64(euid)) && st.Mode&0o7777 != 0o600 {
-		// Best effort: an older lock file, or a umask, may have left
-		// another mode; only its owner or root can change it.
-		unix.Fchmod(fd, 0o600)
+	if err := unix.Fchmod(fd, 0o600); err != nil {
+		return errors.Annotatef(err, "cannot make lock file %s mode 0600", path)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@
 package wrench
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -13,17 +14,14 @@ import (
 // lock takes the lock that serialises writers of the directory, in this
 // process and every other: an exclusive LockFileEx on the first byte of
 // its lock file, which is created when missing. unlock releases it.
+//
+// Windows has no uids, so the lock file is the plain lockName(-1), ".lock".
 func (d *rulesDir) lock() (unlock func(), err error) {
-	path := filepath.Join(d.path, lockName)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	path := filepath.Join(d.path, lockName(-1))
+	h, err := openLock(path)
 	if err != nil {
-		return nil, errors.Annotatef(err, "cannot open lock file %s", path)
+		return nil, err
 	}
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, errors.Errorf("lock file %s is not a regular file", path)
-	}
-	h := windows.Handle(f.Fd())
 	ol := new(windows.Overlapped)
 	err = acquire(path, func() (bool, error) {
 		err := windows.LockFileEx(h, windows.LOCKFILE_EXCLUSIVE_LOCK|windows.LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, ol)
@@ -37,11 +35,71 @@ func (d *rulesDir) lock() (unlock func(), err error) {
 		}
 	})
 	if err != nil {
-		f.Close()
+		windows.CloseHandle(h)
 		return nil, err
 	}
 	return func() {
 		windows.UnlockFileEx(h, 0, 1, 0, ol)
-		f.Close()
+		windows.CloseHandle(h)
 	}, nil
+}
+
+// openLock opens the lock file at path, creating it when missing, and
+// returns its handle once it is fit to lock.
+//
+// The directory's owner can put any file under that name, and an
+// administrator's writer must not be its tool: a reparse point (symbolic
+// link, junction) is opened itself, never followed, and refused, as is a
+// file with more than one link. The file is only opened for reading, which
+// is all LockFileEx needs; nothing is written through it, and no
+// attribute or security descriptor is ever set, so a file the writer did
+// not create keeps its own and a new one inherits the directory's.
+func openLock(path string) (windows.Handle, error) {
+	ext, problem := extendedPath(path)
+	if problem != "" {
+		return 0, errors.Errorf("cannot open lock file %s: %s", path, problem)
+	}
+	p, err := windows.UTF16PtrFromString(ext)
+	if err != nil {
+		return 0, errors.Annotatef(err, "cannot open lock file %s", path)
+	}
+	h, err := windows.CreateFile(p, windows.GENERIC_READ, shareAll, nil, windows.OPEN_ALWAYS,
+		windows.FILE_ATTRIBUTE_NORMAL|windows.FILE_FLAG_OPEN_REPARSE_POINT, 0)
+	if err != nil {
+		// A directory, or a junction, cannot be opened as a file: say
+		// what is there rather than just "access denied".
+		if fi, lerr := os.Lstat(path); lerr == nil {
+			if kind := kindOfFileMode(fi.Mode()); kind != kindRegular {
+				return 0, refuseLock(path, fmt.Sprintf("is %s, not a regular file", kind))
+			}
+		}
+		return 0, errors.Annotatef(err, "cannot open lock file %s", path)
+	}
+	if err := checkLock(h, path); err != nil {
+		windows.CloseHandle(h)
+		return 0, err
+	}
+	return h, nil
+}
+
+// checkLock says why the lock file open as h must not be used, or nil.
+func checkLock(h windows.Handle, path string) error {
+	if t, err := windows.GetFileType(h); err != nil || t != windows.FILE_TYPE_DISK {
+		return refuseLock(path, "is not a file on a disk")
+	}
+	var info windows.ByHandleFileInformation
+	if err := windows.GetFileInformationByHandle(h, &info); err != nil {
+		return errors.Annotatef(err, "cannot read the attributes of lock file %s", path)
+	}
+	switch {
+	case info.FileAttributes&windows.FILE_ATTRIBUTE_REPARSE_POINT != 0:
+		return refuseLock(path, fmt.Sprintf("is %s, not a regular file", kindReparsePoint))
+	case info.FileAttributes&windows.FILE_ATTRIBUTE_DIRECTORY != 0:
+		return refuseLock(path, fmt.Sprintf("is %s, not a regular file", kindDirectory))
+	case info.NumberOfLinks != 1:
+		// Another name for the same file may belong to anyone: a
+		// writer must not hold locks on a file linked in by another.
+		return refuseLock(path, fmt.Sprintf("has %d hard links, not 1", info.NumberOfLinks))
+	}
+	return nil
 }

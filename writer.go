@@ -21,9 +21,23 @@ import (
 // directory: a reader sees the old file or the new, never half of one, and
 // a write that fails leaves the old file as it was.
 
-// lockName is the lock file writers serialise on. Like the temporary
-// files, its name starts with "." so it can never be a category.
-const lockName = ".lock"
+// lockPrefix begins the name of the lock file writers serialise on. Like
+// the temporary files, it starts with "." so it can never be a category.
+const lockPrefix = ".lock"
+
+// lockName is the lock file's name in a wrench directory owned by uid, as
+// in ".lock-1001". The owner is in the name so that a chown of the
+// directory gives its new owner a fresh lock: a lock an old owner (root,
+// say) left behind can never lock the new one out, and is only litter.
+// Writers that opened the directory before a chown and those that open it
+// after use different locks until the former finish. A negative uid (on
+// Windows, which has no uids) gives the plain lockPrefix.
+func lockName(uid int64) string {
+	if uid < 0 {
+		return lockPrefix
+	}
+	return fmt.Sprintf("%s-%d", lockPrefix, uid)
+}
 
 // tempPrefix begins every temporary file's name: "." and then the
 // category, so a leftover one says whose it was.

@@ -1,6 +1,9 @@
 package wrench
 
-import "time"
+import (
+	"os"
+	"time"
+)
 
 // Hooks for the writer's tests in package wrench_test.
 
@@ -29,8 +32,14 @@ func UnsetRuleText(data, feature string) (string, bool) {
 // TempName is a name the writer gives a temporary file for category.
 var TempName = tempName
 
-// LockName is the writers' lock file's name.
-const LockName = lockName
+// LockName is the writers' lock file's name in a wrench directory owned
+// by this process's user, as the tests' directories are (".lock" on
+// Windows, where Geteuid is -1).
+var LockName = lockName(int64(os.Geteuid()))
+
+// LockNameFor is the writers' lock file's name in a wrench directory owned
+// by uid.
+var LockNameFor = lockName
 
 // SetLockWait sets how long a writer waits for the directory's lock.
 func SetLockWait(d time.Duration) (restore func()) {

@@ -142,6 +142,16 @@ func (s *cmdSuite) writeFile(c *gc.C, category, content string) string {
 	return path
 }
 
+// lockFile is the name of the lock file the command leaves in a wrench
+// directory this process's user owns: ".lock-UID", or ".lock" on Windows,
+// which has no uids.
+func lockFile() string {
+	if uid := os.Geteuid(); uid >= 0 {
+		return fmt.Sprintf(".lock-%d", uid)
+	}
+	return ".lock"
+}
+
 func entries(c *gc.C, dir string) []string {
 	des, err := os.ReadDir(dir)
 	if os.IsNotExist(err) {
@@ -360,9 +370,9 @@ func (s *cmdSuite) TestClear(c *gc.C) {
 		ok(c, s.run(c, "", "set", name, "x"))
 	}
 	ok(c, s.run(c, "", "clear", "a", "missing"))
-	c.Check(entries(c, s.dir), gc.DeepEquals, []string{".lock", "b", "c"})
+	c.Check(entries(c, s.dir), gc.DeepEquals, []string{lockFile(), "b", "c"})
 	ok(c, s.run(c, "", "clear"))
-	c.Check(entries(c, s.dir), gc.DeepEquals, []string{".lock"})
+	c.Check(entries(c, s.dir), gc.DeepEquals, []string{lockFile()})
 	ok(c, s.run(c, "", "clear"))
 }
 
@@ -501,7 +511,7 @@ func (s *cmdSuite) TestConcurrentProcessesLoseNothing(c *gc.C) {
 	sort.Strings(got)
 	sort.Strings(want)
 	c.Check(got, gc.DeepEquals, want)
-	c.Check(entries(c, s.dir), gc.DeepEquals, []string{".lock", "agent"})
+	c.Check(entries(c, s.dir), gc.DeepEquals, []string{lockFile(), "agent"})
 }
 
 // tempDir makes a directory removed when the test binary is done; see

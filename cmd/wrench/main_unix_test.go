@@ -151,7 +151,7 @@ ok       %[1]s/ok:1: a on
 	c.Check(s.content(c, "ok"), gc.Equals, "a\n")
 
 	ok(c, s.run(c, "", "clear", "fifo", "link"))
-	c.Check(entries(c, s.dir), gc.DeepEquals, []string{".lock", "ok"})
+	c.Check(entries(c, s.dir), gc.DeepEquals, []string{lockFile(), "ok"})
 }
 
 func (s *cmdSuite) TestAnUntrustedDirectoryIsReportedAndRefused(c *gc.C) {
