@@ -3,6 +3,7 @@
 package wrench_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -57,8 +58,9 @@ func (s *windowsSuite) TestASymlinkedLockIsRefusedAndNotFollowed(c *gc.C) {
 	if err := os.Symlink(victim, lock); err != nil {
 		c.Skip("cannot make a symbolic link here (it needs a privilege or developer mode): " + err.Error())
 	}
-	if lstatMode(c, lock)&os.ModeSymlink == 0 {
-		c.Skip("the symbolic link made here is not a reparse point (wine)")
+	if fi, err := os.Lstat(lock); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		// Wine makes a unix symlink that its own Lstat then cannot see.
+		c.Skip(fmt.Sprintf("the symbolic link made here does not read back as a reparse point (wine): %v", err))
 	}
 	c.Check(wrench.Set("agent", "x", ""), gc.ErrorMatches,
 		`refusing lock file .*\\wrench\\\.lock: it is a reparse point \(a symbolic link or junction\), not a regular file; remove it .*`)
