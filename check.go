@@ -49,6 +49,10 @@ type FileReport struct {
 	// Problem says why IsActive would ignore the whole file; "" when it
 	// would read it.
 	Problem string
+	// BOM is whether the file starts with a UTF-8 byte-order mark, which
+	// IsActive skips: it is not part of the first feature's name, and not
+	// a problem.
+	BOM bool
 	// Lines are the file's rule lines and the lines IsActive skips, in
 	// file order; blank and comment lines are left out. They are there
 	// whenever the file could be read, even if it is refused as a whole.
@@ -194,6 +198,7 @@ func checkFile(d *rulesDir, name string, uid int, dirRefused bool) FileReport {
 		fr.Problem = "is ignored with its directory"
 	}
 	if fs.content != nil {
+		_, fr.BOM = skipBOM(fs.content)
 		fr.Lines = lineReports(fs.path, fs.content)
 		for i := range fr.Lines {
 			fr.Lines[i].Honoured = fr.Problem == "" && fr.Lines[i].Problem == ""
@@ -207,6 +212,7 @@ func checkFile(d *rulesDir, name string, uid int, dirRefused bool) FileReport {
 func lineReports(path string, content []byte) []LineReport {
 	pf := parseFile(path, content)
 	texts := make(map[int]string, len(pf.rules))
+	content, _ = skipBOM(content) // as parseFile does, so line 1's text is the rule's
 	for n, text := range lines(content) {
 		texts[n] = text
 	}

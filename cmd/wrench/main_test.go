@@ -241,6 +241,7 @@ machine-agent (%s)
 		},
 		"skipped":    []any{},
 		"unreadable": "",
+		"bom":        false,
 	}})
 
 	// A chain's "->" is printed as written, so scripts can grep for it.
@@ -428,7 +429,7 @@ func (s *cmdSuite) TestCheckJSON(c *gc.C) {
 	c.Check(keys(raw), gc.DeepEquals, []string{"directory", "files", "ok", "problems", "uid"})
 	c.Check(keys(raw["directory"].(map[string]any)), gc.DeepEquals, []string{"exists", "ok", "path", "problem"})
 	file := raw["files"].([]any)[0].(map[string]any)
-	c.Check(keys(file), gc.DeepEquals, []string{"category", "exists", "lines", "ok", "path", "problem"})
+	c.Check(keys(file), gc.DeepEquals, []string{"bom", "category", "exists", "lines", "ok", "path", "problem"})
 	c.Check(keys(file["lines"].([]any)[0].(map[string]any)), gc.DeepEquals, []string{"feature", "line", "ok", "problem", "text", "trigger"})
 
 	var report jsonReport
