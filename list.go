@@ -38,7 +38,7 @@ func List(categories ...string) ([]CategoryFile, error) {
 			return nil, err
 		}
 	}
-	d, err := openRulesDir(wrenchDir(DataDir()))
+	d, err := openRulesDirToLook(wrenchDir(DataDir()))
 	if os.IsNotExist(err) {
 		return nil, nil
 	}

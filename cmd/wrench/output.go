@@ -92,6 +92,9 @@ func printCheck(w io.Writer, r wrench.Report) {
 	default:
 		fmt.Fprintf(w, "%s  %s: directory honoured by %s\n", markOK, dir, who)
 	}
+	if d.Unlisted != "" {
+		fmt.Fprintf(w, "%s  %s: %s (IsActive needs only to search it)\n", markNote, dir, shown(d.Unlisted))
+	}
 	for _, f := range r.Files {
 		path := shown(f.Path)
 		switch {
@@ -178,10 +181,11 @@ type jsonReport struct {
 }
 
 type jsonDirectory struct {
-	Path    string `json:"path"`
-	Exists  bool   `json:"exists"`
-	OK      bool   `json:"ok"`
-	Problem string `json:"problem"`
+	Path     string `json:"path"`
+	Exists   bool   `json:"exists"`
+	OK       bool   `json:"ok"`
+	Problem  string `json:"problem"`
+	Unlisted string `json:"unlisted"`
 }
 
 type jsonFile struct {
@@ -206,7 +210,7 @@ type jsonLine struct {
 func checkJSON(r wrench.Report) jsonReport {
 	out := jsonReport{
 		UID: r.UID, OK: r.OK(), Problems: r.Problems(),
-		Directory: jsonDirectory{Path: r.Directory.Path, Exists: r.Directory.Exists, OK: r.Directory.Problem == "", Problem: r.Directory.Problem},
+		Directory: jsonDirectory{Path: r.Directory.Path, Exists: r.Directory.Exists, OK: r.Directory.Problem == "", Problem: r.Directory.Problem, Unlisted: r.Directory.Unlisted},
 		Files:     []jsonFile{},
 	}
 	for _, f := range r.Files {
