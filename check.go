@@ -2,6 +2,7 @@ package wrench
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -32,8 +33,15 @@ type DirectoryReport struct {
 	// which is not a problem.
 	Exists bool
 	// Problem says why IsActive would ignore the directory and every file
-	// in it; "" when it would not.
+	// in it; "" when it would not. That includes a directory above it that
+	// the user cannot search, and the directory's own permission bits.
 	Problem string
+	// Unlisted says why Check could not list the directory to find its
+	// files, when IsActive can still use it: IsActive only looks up the
+	// categories it is asked for, which needs search permission, not read.
+	// It is not a problem, but no file was checked; name the categories
+	// to check them. "" when the directory was listed (or need not be).
+	Unlisted string
 }
 
 // FileReport is Check's verdict on one category file.
@@ -49,6 +57,10 @@ type FileReport struct {
 	// Problem says why IsActive would ignore the whole file; "" when it
 	// would read it.
 	Problem string
+	// BOM is whether the file starts with a UTF-8 byte-order mark, which
+	// IsActive skips: it is not part of the first feature's name, and not
+	// a problem.
+	BOM bool
 	// Lines are the file's rule lines and the lines IsActive skips, in
 	// file order; blank and comment lines are left out. They are there
 	// whenever the file could be read, even if it is refused as a whole.
@@ -111,10 +123,15 @@ func Check(categories ...string) (Report, error) {
 // CheckUser is Check for a process running as uid, which need not be the
 // caller. Unix only: on Windows it returns an error.
 //
-// Beyond the rules IsActive applies, Check also reports a directory uid
-// cannot search and a file uid cannot read (the kernel would refuse the
-// open). It does not look up uid's groups, so access granted through the
-// group alone is reported as a problem that says so.
+// Beyond the rules IsActive applies, Check also reports what the kernel
+// would refuse that process: a directory on the way to the wrench
+// directory that uid cannot search (symbolic links followed as a lookup
+// follows them), a wrench directory it cannot search, and a file it cannot
+// read. Permission through a group counts the groups the user database
+// gives uid (its primary group and the groups that list it), or this
+// process's own groups when uid is the caller's. Where uid has no user
+// entry its groups are unknown, and a grant through the group alone is
+// reported as a problem that says so.
 func CheckUser(uid int, categories ...string) (Report, error) {
 	if !checksOtherUsers {
 		return Report{}, errors.New("wrench.CheckUser: this platform checks only for the current user: use Check")
@@ -132,8 +149,11 @@ func check(uid int, categories []string) (Report, error) {
 		}
 	}
 	dir := wrenchDir(DataDir())
+	who := viewerOf(uid, uid == callerUID())
 	r := Report{UID: uid, Directory: DirectoryReport{Path: dir, Exists: true}}
-	d, err := openRulesDir(dir)
+	// Opened as IsActive opens it, so that a directory IsActive may use
+	// but not list is still looked into.
+	d, err := openRulesDirToLook(dir)
 	if err != nil {
 		var notDir *notDirError
 		switch {
@@ -143,7 +163,10 @@ func check(uid int, categories []string) (Report, error) {
 			r.Directory.Problem = fmt.Sprintf("is %s, not a directory", notDir.kind)
 			return r, nil
 		default:
-			r.Directory.Problem = fmt.Sprintf("cannot be opened: %v", pathErrorCause(err))
+			// Say which directory on the way is the reason, if one is.
+			if r.Directory.Problem = who.reach(dir); r.Directory.Problem == "" {
+				r.Directory.Problem = fmt.Sprintf("cannot be opened: %v", pathErrorCause(err))
+			}
 			return r, nil
 		}
 		for _, name := range withoutRepeats(categories) {
@@ -152,11 +175,18 @@ func check(uid int, categories []string) (Report, error) {
 		return r, nil
 	}
 	defer d.close()
-	r.Directory.Problem = d.verdict(uid)
+	if r.Directory.Problem = who.reach(dir); r.Directory.Problem == "" {
+		r.Directory.Problem = d.verdictFor(who)
+	}
 
 	names := withoutRepeats(categories)
 	if len(names) == 0 {
 		if names, err = d.names(); err != nil {
+			if errors.Is(err, fs.ErrPermission) && r.Directory.Problem == "" {
+				// Check's own need, not IsActive's: not a problem.
+				r.Directory.Unlisted = fmt.Sprintf("cannot be listed by this process: %v; name the categories to check them", errors.Cause(err))
+				return r, nil
+			}
 			r.Directory.Problem = fmt.Sprintf("cannot be listed: %v", errors.Cause(err))
 			return r, nil
 		}
@@ -166,13 +196,13 @@ func check(uid int, categories []string) (Report, error) {
 		if len(categories) == 0 && name[0] == '.' {
 			continue // the writers' lock and temporary files, or hidden
 		}
-		r.Files = append(r.Files, checkFile(d, name, uid, r.Directory.Problem != ""))
+		r.Files = append(r.Files, checkFile(d, name, who, r.Directory.Problem != ""))
 	}
 	return r, nil
 }
 
 // checkFile gives the verdict on the entry name of the directory.
-func checkFile(d *rulesDir, name string, uid int, dirRefused bool) FileReport {
+func checkFile(d *rulesDir, name string, who viewer, dirRefused bool) FileReport {
 	fr := FileReport{Category: name, Path: filepath.Join(d.path, name)}
 	if err := checkCategory(name); err != nil {
 		fr.Exists = true
@@ -189,11 +219,12 @@ func checkFile(d *rulesDir, name string, uid int, dirRefused bool) FileReport {
 	if !fs.exists {
 		return fr
 	}
-	fr.Problem = fs.verdict(uid)
+	fr.Problem = fs.verdictFor(who)
 	if fr.Problem == "" && dirRefused {
 		fr.Problem = "is ignored with its directory"
 	}
 	if fs.content != nil {
+		_, fr.BOM = skipBOM(fs.content)
 		fr.Lines = lineReports(fs.path, fs.content)
 		for i := range fr.Lines {
 			fr.Lines[i].Honoured = fr.Problem == "" && fr.Lines[i].Problem == ""
@@ -207,6 +238,7 @@ func checkFile(d *rulesDir, name string, uid int, dirRefused bool) FileReport {
 func lineReports(path string, content []byte) []LineReport {
 	pf := parseFile(path, content)
 	texts := make(map[int]string, len(pf.rules))
+	content, _ = skipBOM(content) // as parseFile does, so line 1's text is the rule's
 	for n, text := range lines(content) {
 		texts[n] = text
 	}

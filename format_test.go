@@ -116,6 +116,39 @@ func (s *formatSuite) TestBadCategoryLoggedOnceNamingIt(c *gc.C) {
 	c.Check(s.logged(loggo.ERROR, `"../escape"`), gc.HasLen, 1)
 }
 
+func (s *formatSuite) TestCategoryErrorNamesTheCharacter(c *gc.C) {
+	c.Check(wrench.CheckCategory("café"), gc.ErrorMatches, `category name "café" has "é", outside A-Z a-z 0-9 . _ -`)
+	c.Check(wrench.CheckCategory("a\xffb"), gc.ErrorMatches, `category name "a\\xffb" has "\\xff", outside .*`)
+	c.Check(wrench.CheckCategory("x\u202e"), gc.ErrorMatches, `category name "x\\u202e" has "\\u202e", outside .*`)
+}
+
+// TestByteOrderMark: a file saved by an editor that starts it with a
+// UTF-8 byte-order mark keeps its first rule's name.
+func (s *formatSuite) TestByteOrderMark(c *gc.C) {
+	s.writeFile(c, "agent", "\ufeffrefuse-upgrade\nother\n")
+	c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, true)
+	c.Check(wrench.IsActive("agent", "\ufeffrefuse-upgrade"), gc.Equals, false)
+	c.Check(wrench.IsActive("agent", "other"), gc.Equals, true)
+	c.Check(s.logged(loggo.WARNING, ""), gc.HasLen, 0)
+
+	rules, problems := wrench.ParseFile("f", []byte("\ufeff# comment\r\nx 1*on\r\n"))
+	c.Check(problems, gc.HasLen, 0)
+	c.Assert(rules, gc.HasLen, 1)
+	c.Check(rules[0].Feature, gc.Equals, "x")
+	c.Check(rules[0].Line, gc.Equals, 2)
+
+	// Only the very start of the file: a mark elsewhere (a second one, or
+	// one at the start of a later line) would rename the feature, so the
+	// line is a problem, not a silent miss.
+	rules, problems = wrench.ParseFile("f", []byte("\ufeff\ufeffa\nb\n\ufeffc\nd\u200be\n"))
+	c.Assert(rules, gc.HasLen, 1)
+	c.Check(rules[0].Feature, gc.Equals, "b")
+	c.Assert(problems, gc.HasLen, 3)
+	c.Check(problems[0].Error(), gc.Equals, `f:1: feature name "\ufeffa" contains the invisible formatting character U+FEFF`)
+	c.Check(problems[1].Line, gc.Equals, 3)
+	c.Check(problems[2].Error(), gc.Equals, `f:4: feature name "d\u200be" contains the invisible formatting character U+200B`)
+}
+
 func (s *formatSuite) TestFeatureNames(c *gc.C) {
 	rules, problems := wrench.ParseFile("f", []byte("ok.name_1-2\nünïcode\n#x\n"))
 	c.Check(problems, gc.HasLen, 0)

@@ -15,6 +15,11 @@ var triggerSeeds = []string{
 	"30%%on", "0%on", "101%on", "0*on", "-1*on", "on->", "->on", "sleep(1s",
 	"2*on->off->repeat", "on off", "sleep(", "exit(256)", "5.%on", "02*on",
 	"1*sleep(0)->repeat", "repeat", "on->repeat->repeat", "%", "*", "()",
+	// Numbers that round: past 100, to 0, past an int.
+	"100.00000000000000001%on", "99.99999999999999999%on", "100.0%on",
+	"0." + strings.Repeat("0", 400) + "1%on",
+	"0." + strings.Repeat("0", 322) + "5%on",
+	"99999999999999999999*on", "9223372036854775807*on",
 }
 
 func FuzzParseTrigger(f *testing.F) {
@@ -40,12 +45,18 @@ func FuzzParseTrigger(f *testing.F) {
 		if parsed.repeat && !parsed.counted() {
 			t.Fatalf("%q repeats without counts", s)
 		}
+		for _, tm := range parsed.terms {
+			if tm.percent < 0 || tm.percent > 100 || tm.count < 0 {
+				t.Fatalf("%q has a term with chance %v and count %d", s, tm.percent, tm.count)
+			}
+		}
 	})
 }
 
 func FuzzParseFile(f *testing.F) {
 	f.Add("refuse-upgrade\n# comment\n\nx 30%on # trailing\r\ny 2*on->1*off->repeat")
 	f.Add("x on\nx off\n\xff\n\ta\tb\tc\n")
+	f.Add("\ufeffrefuse-upgrade\n\ufeff\ufeffx\ny\u200b\n")
 	for _, s := range triggerSeeds {
 		f.Add("feature " + s + "\n")
 	}
@@ -58,6 +69,9 @@ func FuzzParseFile(f *testing.F) {
 				t.Fatalf("feature %q has two rules", r.Feature)
 			}
 			seen[r.Feature] = true
+			if strings.Contains(r.Feature, "\ufeff") {
+				t.Fatalf("feature %q holds a byte-order mark", r.Feature)
+			}
 			if r.Line < 1 || r.Line > lines {
 				t.Fatalf("rule on line %d of %d", r.Line, lines)
 			}

@@ -52,6 +52,30 @@ func openRulesDir(path string) (*rulesDir, error) {
 	return &rulesDir{path: path, reason: reason, verifyErr: err}, nil
 }
 
+// openRulesDirToLook is openRulesDir: IsActive looks at the directory by
+// its path too.
+func openRulesDirToLook(path string) (*rulesDir, error) {
+	return openRulesDir(path)
+}
+
+// viewer is the user a verdict is for: on Windows always the current
+// user, whose token the ACL checks use.
+type viewer struct{}
+
+// viewerOf is the current user, whatever uid says.
+func viewerOf(uid int, self bool) viewer { return viewer{} }
+
+// reach is "": Windows grants every user the right to pass through the
+// directories above (the bypass-traverse-checking privilege), so only the
+// wrench directory's and the files' own ACLs count.
+func (v viewer) reach(path string) string { return "" }
+
+// verdictFor is verdict for the current user.
+func (d *rulesDir) verdictFor(v viewer) string { return d.verdict(-1) }
+
+// verdictFor is verdict for the current user.
+func (st *fileState) verdictFor(v viewer) string { return st.verdict(-1) }
+
 // close releases nothing: the directory is used by its path.
 func (d *rulesDir) close() {}
 

@@ -20,6 +20,9 @@ type CategoryFile struct {
 	// Unreadable says why the file could not be read as rules (it is not
 	// a regular file, or is over MaxFileSize); "" when it was.
 	Unreadable string
+	// BOM is whether the file starts with a UTF-8 byte-order mark, which
+	// IsActive skips: it is not part of the first feature's name.
+	BOM bool
 }
 
 // List reads the files of the named categories in the order named, or of
@@ -35,7 +38,7 @@ func List(categories ...string) ([]CategoryFile, error) {
 			return nil, err
 		}
 	}
-	d, err := openRulesDir(wrenchDir(DataDir()))
+	d, err := openRulesDirToLook(wrenchDir(DataDir()))
 	if os.IsNotExist(err) {
 		return nil, nil
 	}
@@ -59,7 +62,7 @@ func List(categories ...string) ([]CategoryFile, error) {
 		cf := CategoryFile{Category: name, Path: fs.path, Unreadable: fs.unreadable}
 		if fs.content != nil {
 			pf := parseFile(fs.path, fs.content)
-			cf.Rules, cf.Problems = pf.rules, pf.problems
+			cf.Rules, cf.Problems, cf.BOM = pf.rules, pf.problems, pf.bom
 		}
 		files = append(files, cf)
 	}

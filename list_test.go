@@ -84,3 +84,25 @@ func (s *listSuite) TestBadCategoryIsRefused(c *gc.C) {
 		c.Check(err, gc.ErrorMatches, `.*[/\\]wrench: (empty category name|category name .*)`)
 	}
 }
+
+func (s *listSuite) TestListSaysAFileHasAByteOrderMark(c *gc.C) {
+	s.writeFile(c, "bom", "\ufeffrefuse-upgrade\n")
+	s.writeFile(c, "plain", "refuse-upgrade\n")
+	files, err := wrench.List()
+	c.Assert(err, gc.IsNil)
+	c.Assert(files, gc.HasLen, 2)
+	c.Check(files[0].BOM, gc.Equals, true)
+	c.Check(files[0].Rules[0].Feature, gc.Equals, "refuse-upgrade")
+	c.Check(files[1].BOM, gc.Equals, false)
+
+	r, err := wrench.Check()
+	c.Assert(err, gc.IsNil)
+	c.Assert(r.Files, gc.HasLen, 2)
+	c.Check(r.Files[0].BOM, gc.Equals, true)
+	c.Check(r.Files[0].Lines, gc.DeepEquals, []wrench.LineReport{
+		{Line: 1, Text: "refuse-upgrade", Feature: "refuse-upgrade", Trigger: "on", Honoured: wrench.IsActive("bom", "refuse-upgrade")},
+	})
+	c.Check(r.Files[0].Lines[0].Honoured, gc.Equals, true)
+	c.Check(r.Files[1].BOM, gc.Equals, false)
+	c.Check(r.OK(), gc.Equals, true)
+}

@@ -48,12 +48,30 @@ func (p Problem) Error() string {
 type parsedFile struct {
 	rules    []Rule
 	problems []Problem
+	// bom is whether the file starts with a UTF-8 byte-order mark, which
+	// is skipped: editors on Windows write one, and it must not become
+	// part of the first feature's name.
+	bom bool
+}
+
+// utf8BOM is the UTF-8 byte-order mark.
+const utf8BOM = "\xef\xbb\xbf"
+
+// skipBOM is data without the UTF-8 byte-order mark it starts with, if it
+// starts with one. Only the very start counts: a mark anywhere else is
+// part of a line (and makes its feature name invalid, see checkFeature).
+func skipBOM(data []byte) (rest []byte, bom bool) {
+	if strings.HasPrefix(string(data), utf8BOM) {
+		return data[len(utf8BOM):], true
+	}
+	return data, false
 }
 
 // parseFile parses a category file's content. path is used only to name
 // problems; it never changes what counts.
 func parseFile(path string, data []byte) parsedFile {
 	var pf parsedFile
+	data, pf.bom = skipBOM(data)
 	seen := make(map[string]int)
 	for n, text := range lines(data) {
 		rule, err := parseLine(text)
@@ -126,7 +144,10 @@ func parseLine(text string) (Rule, error) {
 }
 
 // checkFeature says why name cannot be a feature, or nil. A feature is one
-// field of a line: no spaces, no control characters, no leading "#".
+// field of a line: no spaces, no control characters, no leading "#", and
+// no invisible formatting characters (a byte-order mark, a zero-width
+// space, a bidirectional override): a name holding one looks like another
+// name, so a rule would silently miss the call site it was meant for.
 func checkFeature(name string) error {
 	switch {
 	case name == "":
@@ -141,6 +162,9 @@ func checkFeature(name string) error {
 	for _, r := range name {
 		if unicode.IsSpace(r) || unicode.IsControl(r) {
 			return errors.Errorf("feature name %q contains a space or control character", name)
+		}
+		if unicode.Is(unicode.Cf, r) {
+			return errors.Errorf("feature name %q contains the invisible formatting character %U", name, r)
 		}
 	}
 	return nil
@@ -162,7 +186,12 @@ func checkCategory(name string) error {
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
-			return errors.Errorf("category name %q has %q, outside A-Z a-z 0-9 . _ -", name, name[i:i+1])
+			// Name the character, not its first byte: "é", not "\xc3".
+			bad := name[i : i+1]
+			if r, size := utf8.DecodeRuneInString(name[i:]); r != utf8.RuneError || size > 1 {
+				bad = name[i : i+size]
+			}
+			return errors.Errorf("category name %q has %q, outside A-Z a-z 0-9 . _ -", name, bad)
 		}
 	}
 	return nil

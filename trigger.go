@@ -1,6 +1,7 @@
 package wrench
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -141,16 +142,19 @@ func parseTerm(s string) (term, error) {
 	var tm term
 	rest := s
 	if num, after, ok := leadingNumber(rest, '%'); ok {
-		p, err := strconv.ParseFloat(num, 64)
-		if err != nil || !(p > 0 && p <= 100) {
-			return term{}, errors.Errorf("chance %s%% is not above 0%% and at most 100%%", num)
+		p, err := parsePercent(num)
+		if err != nil {
+			return term{}, err
 		}
 		tm.percent = p
 		rest = after
 	}
 	if num, after, ok := leadingNumber(rest, '*'); ok {
 		n, err := strconv.Atoi(num)
-		if err != nil || n < 1 || strings.Contains(num, ".") {
+		switch {
+		case errors.Is(err, strconv.ErrRange):
+			return term{}, errors.Errorf("count %s* is too large (at most %d)", num, math.MaxInt)
+		case err != nil || n < 1 || strings.Contains(num, "."):
 			return term{}, errors.Errorf("count %s* is not a whole number of at least 1", num)
 		}
 		tm.count = n
@@ -193,6 +197,33 @@ func parseTerm(s string) (term, error) {
 		}
 	}
 	return tm, nil
+}
+
+// parsePercent reads the PROB of a term: a decimal number above 0 and at
+// most 100. The bounds are checked on the digits as written, not on the
+// float they round to: 100.00000000000000001 rounds to 100 and
+// 0.000…1 (hundreds of zeros) to 0, and neither may pass for a chance it
+// is not. A chance within the bounds is held as the nearest float64, so
+// one with more digits than that holds (99.99999999999999999) reads
+// back rounded (100).
+func parsePercent(num string) (float64, error) {
+	outOfRange := errors.Errorf("chance %s%% is not above 0%% and at most 100%%", num)
+	p, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		return 0, outOfRange
+	}
+	whole, frac, _ := strings.Cut(num, ".")
+	whole = strings.TrimLeft(whole, "0")
+	frac = strings.TrimRight(frac, "0")
+	switch {
+	case whole == "" && frac == "":
+		return 0, outOfRange // zero
+	case len(whole) > 3, len(whole) == 3 && (whole > "100" || whole == "100" && frac != ""):
+		return 0, outOfRange // above 100
+	case p == 0:
+		return 0, errors.Errorf("chance %s%% is above 0%% but too small to hold (the smallest is about 5e-324%%)", num)
+	}
+	return p, nil
 }
 
 // leadingNumber splits s into the digits (and at most one decimal point)

@@ -43,6 +43,11 @@ func (s *triggerSuite) TestValidTriggers(c *gc.C) {
 		{"print", "print"},
 		{"10%print->off", "10%print->off"},
 		{"1*on->2*off->3*pause->repeat", "1*on->2*off->3*pause->repeat"},
+		{"100.000000000000000000%on", "100%on"},
+		{"0100%on", "100%on"},
+		// More digits than a float64 holds: the nearest one.
+		{"99.99999999999999999%on", "100%on"},
+		{"0." + strings.Repeat("0", 322) + "5%on", "0." + strings.Repeat("0", 322) + "5%on"},
 	} {
 		got, err := wrench.ParseTrigger(t.in)
 		c.Check(err, gc.IsNil, gc.Commentf("%q", t.in))
@@ -84,6 +89,15 @@ func (s *triggerSuite) TestInvalidTriggers(c *gc.C) {
 		{"exit(x)", `exit status "x"`},
 		{"2*30%on", `unknown action "30%on"`},
 		{"", "empty trigger"},
+		// Bounds hold on the digits as written, not on the float they
+		// round to.
+		{"100.00000000000000001%on", "chance 100.00000000000000001% is not above 0% and at most 100%"},
+		{"100.1%on", "is not above 0% and at most 100%"},
+		{"0100.5%on", "is not above 0% and at most 100%"},
+		{"1000%on", "is not above 0% and at most 100%"},
+		{"000.000%on", "is not above 0% and at most 100%"},
+		{"0." + strings.Repeat("0", 400) + "1%on", "is above 0% but too small to hold"},
+		{"99999999999999999999*on", "count 99999999999999999999* is too large"},
 	} {
 		_, err := wrench.ParseTrigger(t.in)
 		if c.Check(err, gc.NotNil, gc.Commentf("%q", t.in)) {

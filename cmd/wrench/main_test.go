@@ -251,6 +251,7 @@ machine-agent (%s)
 		},
 		"skipped":    []any{},
 		"unreadable": "",
+		"bom":        false,
 	}})
 
 	// A chain's "->" is printed as written, so scripts can grep for it.
@@ -436,9 +437,9 @@ func (s *cmdSuite) TestCheckJSON(c *gc.C) {
 	var raw map[string]any
 	c.Assert(json.Unmarshal([]byte(r.stdout), &raw), gc.IsNil)
 	c.Check(keys(raw), gc.DeepEquals, []string{"directory", "files", "ok", "problems", "uid"})
-	c.Check(keys(raw["directory"].(map[string]any)), gc.DeepEquals, []string{"exists", "ok", "path", "problem"})
+	c.Check(keys(raw["directory"].(map[string]any)), gc.DeepEquals, []string{"exists", "ok", "path", "problem", "unlisted"})
 	file := raw["files"].([]any)[0].(map[string]any)
-	c.Check(keys(file), gc.DeepEquals, []string{"category", "exists", "lines", "ok", "path", "problem"})
+	c.Check(keys(file), gc.DeepEquals, []string{"bom", "category", "exists", "lines", "ok", "path", "problem"})
 	c.Check(keys(file["lines"].([]any)[0].(map[string]any)), gc.DeepEquals, []string{"feature", "line", "ok", "problem", "text", "trigger"})
 
 	var report jsonReport

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/go-wrench/wrench"
 )
@@ -16,21 +18,43 @@ import (
 //	  refuse-upgrade  on
 //	  fail-lease      30%on
 //	  line 4 skipped: bad trigger "on#x": ...
+//
+// Everything read from the disk is printed through shown.
 func printList(w io.Writer, files []wrench.CategoryFile) {
 	for _, f := range files {
-		fmt.Fprintf(w, "%s (%s)\n", f.Category, f.Path)
+		fmt.Fprintf(w, "%s (%s)\n", shown(f.Category), shown(f.Path))
 		if f.Unreadable != "" {
-			fmt.Fprintf(w, "  unreadable: %s\n", f.Unreadable)
+			fmt.Fprintf(w, "  unreadable: %s\n", shown(f.Unreadable))
+		}
+		if f.BOM {
+			fmt.Fprintf(w, "  note: %s\n", bomNote)
 		}
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		for _, r := range f.Rules {
-			fmt.Fprintf(tw, "  %s\t%s\n", r.Feature, r.Trigger)
+			fmt.Fprintf(tw, "  %s\t%s\n", shown(r.Feature), shown(r.Trigger))
 		}
 		tw.Flush()
 		for _, p := range f.Problems {
-			fmt.Fprintf(w, "  line %d skipped: %s\n", p.Line, p.Reason)
+			fmt.Fprintf(w, "  line %d skipped: %s\n", p.Line, shown(p.Reason))
 		}
 	}
+}
+
+// bomNote says what list and check say of a file that starts with a
+// byte-order mark: not a problem, but a surprise worth showing.
+const bomNote = "starts with a UTF-8 byte-order mark, which IsActive skips (it is not part of the first feature)"
+
+// shown is s as the text output prints it: unchanged when every character
+// is printable, Go-quoted otherwise. Names come from the disk, so a file
+// name holding a newline, an escape sequence or an invisible character
+// could otherwise forge a line ("ok ... honoured") or hide one.
+func shown(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || !strconv.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 // Check's text output marks each line with one of these.
@@ -39,6 +63,7 @@ const (
 	markProblem = "PROBLEM"
 	markAbsent  = "absent "
 	markIgnored = "ignored"
+	markNote    = "note   "
 )
 
 // printCheck prints Check's verdicts, one a line:
@@ -49,38 +74,48 @@ const (
 //	PROBLEM  /var/lib/wrench/agent:2: bad trigger "on#x": ...
 //
 // A good line of a refused file is marked ignored: it is not a problem of
-// its own, but IsActive does not honour it.
+// its own, but IsActive does not honour it. A note is neither: something
+// worth knowing that changes no verdict. Everything read from the disk is
+// printed through shown.
 func printCheck(w io.Writer, r wrench.Report) {
 	who := "the current user"
 	if r.UID >= 0 {
 		who = fmt.Sprintf("uid %d", r.UID)
 	}
 	d := r.Directory
+	dir := shown(d.Path)
 	switch {
 	case !d.Exists:
-		fmt.Fprintf(w, "%s  %s: no wrench directory, so nothing is armed\n", markAbsent, d.Path)
+		fmt.Fprintf(w, "%s  %s: no wrench directory, so nothing is armed\n", markAbsent, dir)
 	case d.Problem != "":
-		fmt.Fprintf(w, "%s  %s: %s\n", markProblem, d.Path, d.Problem)
+		fmt.Fprintf(w, "%s  %s: %s\n", markProblem, dir, shown(d.Problem))
 	default:
-		fmt.Fprintf(w, "%s  %s: directory honoured by %s\n", markOK, d.Path, who)
+		fmt.Fprintf(w, "%s  %s: directory honoured by %s\n", markOK, dir, who)
+	}
+	if d.Unlisted != "" {
+		fmt.Fprintf(w, "%s  %s: %s (IsActive needs only to search it)\n", markNote, dir, shown(d.Unlisted))
 	}
 	for _, f := range r.Files {
+		path := shown(f.Path)
 		switch {
 		case !f.Exists:
-			fmt.Fprintf(w, "%s  %s: no file\n", markAbsent, f.Path)
+			fmt.Fprintf(w, "%s  %s: no file\n", markAbsent, path)
 		case f.Problem != "":
-			fmt.Fprintf(w, "%s  %s: %s\n", markProblem, f.Path, f.Problem)
+			fmt.Fprintf(w, "%s  %s: %s\n", markProblem, path, shown(f.Problem))
 		default:
-			fmt.Fprintf(w, "%s  %s: file honoured by %s\n", markOK, f.Path, who)
+			fmt.Fprintf(w, "%s  %s: file honoured by %s\n", markOK, path, who)
+		}
+		if f.BOM {
+			fmt.Fprintf(w, "%s  %s: %s\n", markNote, path, bomNote)
 		}
 		for _, l := range f.Lines {
 			switch {
 			case l.Problem != "":
-				fmt.Fprintf(w, "%s  %s:%d: %s\n", markProblem, f.Path, l.Line, l.Problem)
+				fmt.Fprintf(w, "%s  %s:%d: %s\n", markProblem, path, l.Line, shown(l.Problem))
 			case !l.Honoured:
-				fmt.Fprintf(w, "%s  %s:%d: %s %s (not honoured: its file is refused)\n", markIgnored, f.Path, l.Line, l.Feature, l.Trigger)
+				fmt.Fprintf(w, "%s  %s:%d: %s %s (not honoured: its file is refused)\n", markIgnored, path, l.Line, shown(l.Feature), shown(l.Trigger))
 			default:
-				fmt.Fprintf(w, "%s  %s:%d: %s %s\n", markOK, f.Path, l.Line, l.Feature, l.Trigger)
+				fmt.Fprintf(w, "%s  %s:%d: %s %s\n", markOK, path, l.Line, shown(l.Feature), shown(l.Trigger))
 			}
 		}
 	}
@@ -106,6 +141,7 @@ type jsonCategory struct {
 	Rules      []jsonRule    `json:"rules"`
 	Skipped    []jsonSkipped `json:"skipped"`
 	Unreadable string        `json:"unreadable"`
+	BOM        bool          `json:"bom"`
 }
 
 type jsonRule struct {
@@ -123,7 +159,7 @@ type jsonSkipped struct {
 func listJSON(files []wrench.CategoryFile) []jsonCategory {
 	out := []jsonCategory{}
 	for _, f := range files {
-		jc := jsonCategory{Category: f.Category, Path: f.Path, Rules: []jsonRule{}, Skipped: []jsonSkipped{}, Unreadable: f.Unreadable}
+		jc := jsonCategory{Category: f.Category, Path: f.Path, Rules: []jsonRule{}, Skipped: []jsonSkipped{}, Unreadable: f.Unreadable, BOM: f.BOM}
 		for _, r := range f.Rules {
 			jc.Rules = append(jc.Rules, jsonRule{Line: r.Line, Feature: r.Feature, Trigger: r.Trigger})
 		}
@@ -145,10 +181,11 @@ type jsonReport struct {
 }
 
 type jsonDirectory struct {
-	Path    string `json:"path"`
-	Exists  bool   `json:"exists"`
-	OK      bool   `json:"ok"`
-	Problem string `json:"problem"`
+	Path     string `json:"path"`
+	Exists   bool   `json:"exists"`
+	OK       bool   `json:"ok"`
+	Problem  string `json:"problem"`
+	Unlisted string `json:"unlisted"`
 }
 
 type jsonFile struct {
@@ -157,6 +194,7 @@ type jsonFile struct {
 	Exists   bool       `json:"exists"`
 	OK       bool       `json:"ok"`
 	Problem  string     `json:"problem"`
+	BOM      bool       `json:"bom"`
 	Lines    []jsonLine `json:"lines"`
 }
 
@@ -172,11 +210,11 @@ type jsonLine struct {
 func checkJSON(r wrench.Report) jsonReport {
 	out := jsonReport{
 		UID: r.UID, OK: r.OK(), Problems: r.Problems(),
-		Directory: jsonDirectory{Path: r.Directory.Path, Exists: r.Directory.Exists, OK: r.Directory.Problem == "", Problem: r.Directory.Problem},
+		Directory: jsonDirectory{Path: r.Directory.Path, Exists: r.Directory.Exists, OK: r.Directory.Problem == "", Problem: r.Directory.Problem, Unlisted: r.Directory.Unlisted},
 		Files:     []jsonFile{},
 	}
 	for _, f := range r.Files {
-		jf := jsonFile{Category: f.Category, Path: f.Path, Exists: f.Exists, OK: f.Problem == "", Problem: f.Problem, Lines: []jsonLine{}}
+		jf := jsonFile{Category: f.Category, Path: f.Path, Exists: f.Exists, OK: f.Problem == "", Problem: f.Problem, BOM: f.BOM, Lines: []jsonLine{}}
 		for _, l := range f.Lines {
 			jf.Lines = append(jf.Lines, jsonLine{Line: l.Line, Text: l.Text, OK: l.Honoured, Feature: l.Feature, Trigger: l.Trigger, Problem: l.Problem})
 		}
