@@ -117,7 +117,11 @@ func Set(category, feature, trigger string) error {
 	}
 	return editCategory(category, editOrCreate, func(old []byte) ([]byte, bool, error) {
 		logger.Debugf("setting %s:%s to %q in %s", category, feature, canonical, path)
-		return setRule(old, feature, canonical), true, nil
+		data := setRule(old, feature, canonical)
+		if err := checkSet(path, data, feature, canonical); err != nil {
+			return nil, false, err
+		}
+		return data, true, nil
 	})
 }
 
@@ -131,10 +135,14 @@ func Unset(category, feature string) error {
 	}
 	return editCategory(category, editExisting, func(old []byte) ([]byte, bool, error) {
 		data, found := unsetRule(old, feature)
-		if found {
-			logger.Debugf("unsetting %s:%s in %s", category, feature, path)
+		if !found {
+			return nil, false, nil
 		}
-		return data, found, nil
+		if err := checkUnset(path, data, feature); err != nil {
+			return nil, false, err
+		}
+		logger.Debugf("unsetting %s:%s in %s", category, feature, path)
+		return data, true, nil
 	})
 }
 

@@ -112,6 +112,50 @@ func (s *writerSuite) TestSetKeepsEveryOtherLine(c *gc.C) {
 	c.Check(wrench.IsActive("agent", "new"), gc.Equals, false)
 }
 
+// TestEditsDoWhatTheySay: whatever a file keeps (a comment that is not
+// valid UTF-8, a last line ending in a lone CR, a byte-order mark), after
+// Set or Unset returns nil IsActive answers as asked.
+func (s *writerSuite) TestEditsDoWhatTheySay(c *gc.C) {
+	// The old line's comment would keep the rewritten line invalid.
+	s.writeFile(c, "agent", "keep on # ok\na off # caf\xe9\n")
+	c.Assert(wrench.Set("agent", "a", "on"), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "a"), gc.Equals, true)
+	c.Check(wrench.IsActive("agent", "keep"), gc.Equals, true)
+	c.Check(s.content(c, "agent"), gc.Equals, "keep on # ok\na on\n")
+
+	// A last line "feat\r" is feat's line: set replaces it rather than
+	// adding a line it shadows, and unset removes it.
+	s.writeFile(c, "agent", "keep on\nfeat\r")
+	c.Check(wrench.IsActive("agent", "feat"), gc.Equals, true)
+	c.Assert(wrench.Set("agent", "feat", "off"), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "feat"), gc.Equals, false)
+	c.Check(s.content(c, "agent"), gc.Equals, "keep on\nfeat off\r")
+
+	s.writeFile(c, "agent", "keep on\nfeat\r")
+	c.Check(wrench.IsActive("agent", "feat"), gc.Equals, true)
+	c.Assert(wrench.Unset("agent", "feat"), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "feat"), gc.Equals, false)
+	c.Check(wrench.IsActive("agent", "keep"), gc.Equals, true)
+	c.Check(s.content(c, "agent"), gc.Equals, "keep on\n")
+
+	// A new line after a last line ending in a lone CR is a line of its
+	// own.
+	s.writeFile(c, "agent", "keep on\r")
+	c.Assert(wrench.Set("agent", "new", ""), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "new"), gc.Equals, true)
+	c.Check(wrench.IsActive("agent", "keep"), gc.Equals, true)
+
+	// A byte-order mark stays where it is, and the first line is the
+	// feature after it: set edits that line in place rather than adding
+	// a second line for the feature.
+	s.writeFile(c, "agent", "\ufeffrefuse-upgrade off # first\nkeep on\n")
+	c.Assert(wrench.Set("agent", "refuse-upgrade", "2*on"), gc.IsNil)
+	c.Check(s.content(c, "agent"), gc.Equals, "\ufeffrefuse-upgrade 2*on # first\nkeep on\n")
+	c.Check(wrench.IsActive("agent", "keep"), gc.Equals, true)
+	c.Assert(wrench.Unset("agent", "refuse-upgrade"), gc.IsNil)
+	c.Check(s.content(c, "agent"), gc.Equals, "\ufeffkeep on\n")
+}
+
 func (s *writerSuite) TestSetWritesTheCanonicalTrigger(c *gc.C) {
 	c.Assert(wrench.Set("agent", "a", "030%2*return"), gc.IsNil)
 	c.Check(s.content(c, "agent"), gc.Equals, "a 30%2*return\n")
