@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"io"
+	"runtime"
 	"strconv"
 
 	"github.com/juju/errors"
@@ -14,14 +15,15 @@ import (
 // call it makes. Commands hold no logic of their own beyond reading the
 // command line and printing results: the work is the library's.
 type command struct {
-	name    string
-	args    string // the arguments' synopsis
-	summary string // one line for the program's usage
-	help    string // the rest of the command's help
-	min     int    // how many positional arguments it needs
-	max     int    // how many it accepts; -1 for any number
-	flags   func(fs *flag.FlagSet, o *options)
-	run     func(e *env, o *options, args []string) error
+	name     string
+	args     string // the arguments' synopsis
+	summary  string // one line for the program's usage
+	help     string // the rest of the command's help
+	triggers bool   // whether its help shows the trigger language
+	min      int    // how many positional arguments it needs
+	max      int    // how many it accepts; -1 for any number
+	flags    func(fs *flag.FlagSet, o *options)
+	run      func(e *env, o *options, args []string) error
 }
 
 // options are the values of a command's own flags.
@@ -81,7 +83,8 @@ is the bare feature, which is always active. A bad category, feature or
 trigger is refused before anything is written, and so is an existing file
 IsActive would not trust ("wrench clear CATEGORY" removes it). Writing
 restarts the counts of every rule in the file.`,
-		min: 2, max: 3,
+		triggers: true,
+		min:      2, max: 3,
 		run: func(e *env, _ *options, args []string) error {
 			trigger := ""
 			if len(args) == 3 {
@@ -112,7 +115,8 @@ set, it refuses to edit a file IsActive would not trust.`,
 		help: `Rewrites FEATURE's rule as "N*off->pause": the calls paused now are
 evaluated afresh, N of them go on, and the ones after pause again. It is
 an error if FEATURE has no rule, or its rule has no pause.`,
-		min: 2, max: 3,
+		triggers: true,
+		min:      2, max: 3,
 		run: func(e *env, _ *options, args []string) error {
 			n := 1
 			if len(args) == 3 {
@@ -192,6 +196,14 @@ exactly why not. Exits 1 if it found a problem. --uid is unix only.`,
 		run: func(e *env, o *options, args []string) error {
 			check := wrench.Check
 			if o.uidGiven {
+				// Said here, in the command's words, rather than
+				// in the Go API's.
+				switch {
+				case runtime.GOOS == "windows":
+					return errors.New("--uid is unix only: on this platform check judges for the current user")
+				case o.uid < 0:
+					return errors.Errorf("uid %d is negative", o.uid)
+				}
 				check = func(categories ...string) (wrench.Report, error) {
 					return wrench.CheckUser(o.uid, categories...)
 				}
@@ -212,12 +224,16 @@ exactly why not. Exits 1 if it found a problem. --uid is unix only.`,
 		},
 	}, {
 		name:    "help",
-		args:    "[COMMAND]",
-		summary: "print this help, or a command's",
+		args:    "[COMMAND|triggers]",
+		summary: "print this help, a command's, or the trigger language",
 		min:     0, max: 1,
 		run: func(e *env, _ *options, args []string) error {
 			if len(args) == 0 {
 				printUsage(e.stdout)
+				return nil
+			}
+			if args[0] == "triggers" {
+				printTriggers(e.stdout)
 				return nil
 			}
 			cmd := findCommand(args[0])
