@@ -15,15 +15,15 @@ import (
 // call it makes. Commands hold no logic of their own beyond reading the
 // command line and printing results: the work is the library's.
 type command struct {
-	name     string
-	args     string // the arguments' synopsis
-	summary  string // one line for the program's usage
-	help     string // the rest of the command's help
-	triggers bool   // whether its help shows the trigger language
-	min      int    // how many positional arguments it needs
-	max      int    // how many it accepts; -1 for any number
-	flags    func(fs *flag.FlagSet, o *options)
-	run      func(e *env, o *options, args []string) error
+	name    string
+	args    string // the arguments' synopsis
+	summary string // one line for the program's usage
+	help    string // the rest of the command's help
+	trigger bool   // whether its help shows the trigger language
+	min     int    // how many positional arguments it needs
+	max     int    // how many it accepts; -1 for any number
+	flags   func(fs *flag.FlagSet, o *options)
+	run     func(e *env, o *options, args []string) error
 }
 
 // options are the values of a command's own flags.
@@ -83,8 +83,7 @@ is the bare feature, which is always active. A bad category, feature or
 trigger is refused before anything is written, and so is an existing file
 IsActive would not trust ("wrench clear CATEGORY" removes it). Writing
 restarts the counts of every rule in the file.`,
-		triggers: true,
-		min:      2, max: 3,
+		min: 2, max: 3,
 		run: func(e *env, _ *options, args []string) error {
 			trigger := ""
 			if len(args) == 3 {
@@ -97,6 +96,7 @@ restarts the counts of every rule in the file.`,
 			}
 			return wrench.Set(args[0], args[1], trigger)
 		},
+		trigger: true,
 	}, {
 		name:    "unset",
 		args:    "CATEGORY FEATURE",
@@ -115,8 +115,7 @@ set, it refuses to edit a file IsActive would not trust.`,
 		help: `Rewrites FEATURE's rule as "N*off->pause": the calls paused now are
 evaluated afresh, N of them go on, and the ones after pause again. It is
 an error if FEATURE has no rule, or its rule has no pause.`,
-		triggers: true,
-		min:      2, max: 3,
+		min: 2, max: 3,
 		run: func(e *env, _ *options, args []string) error {
 			n := 1
 			if len(args) == 3 {
@@ -127,6 +126,7 @@ an error if FEATURE has no rule, or its rule has no pause.`,
 			}
 			return wrench.Release(args[0], args[1], n)
 		},
+		trigger: true,
 	}, {
 		name:    "apply",
 		args:    "CATEGORY",
@@ -147,7 +147,10 @@ written, and the error names the first as file:line.`,
 		args:    "[CATEGORY...]",
 		summary: "remove category files (all of them with no argument)",
 		help: `Removes the files of the named categories, or of every category, whether
-or not IsActive would trust them. A file that is not there is not an error.`,
+or not IsActive would trust them. A file that is not there is not an error.
+An entry it cannot remove (a directory where a category file would be) does
+not stop it: it removes every file it can, then reports each entry it could
+not, and exits 1.`,
 		min: 0, max: -1,
 		run: func(e *env, _ *options, args []string) error {
 			return wrench.Clear(args...)

@@ -133,7 +133,7 @@ func dataDirHint(dataDir string) string {
 	if _, err := os.Lstat(filepath.Join(clean, "wrench")); !os.IsNotExist(err) {
 		return ""
 	}
-	return fmt.Sprintf("--datadir %s looks like a wrench directory itself; the rules are in DIR/wrench, so the data directory is probably %s", dataDir, filepath.Dir(clean))
+	return fmt.Sprintf("data directory %s looks like a wrench directory itself; the rules are in DATADIR/wrench, so the data directory is probably %s", dataDir, filepath.Dir(clean))
 }
 
 // version is what --version prints: the module's version as the build

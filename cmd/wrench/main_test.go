@@ -371,7 +371,7 @@ func (s *cmdSuite) TestMissingDataDir(c *gc.C) {
 // hint on stderr, as the rules go one level further down.
 func (s *cmdSuite) TestWrenchDirectoryAsDataDir(c *gc.C) {
 	s.writeFile(c, "agent", "a\n")
-	hint := `wrench: hint: --datadir ` + regexp.QuoteMeta(s.dir) + ` looks like a wrench directory itself; the rules are in DIR/wrench, so the data directory is probably ` + regexp.QuoteMeta(s.dataDir)
+	hint := `wrench: hint: data directory ` + regexp.QuoteMeta(s.dir) + ` looks like a wrench directory itself; the rules are in DATADIR/wrench, so the data directory is probably ` + regexp.QuoteMeta(s.dataDir)
 	r := runBinary(c, s.bin, "", "--datadir", s.dir, "list")
 	c.Check(r.code, gc.Equals, 0)
 	c.Check(r.stdout, gc.Equals, "")
@@ -394,7 +394,12 @@ func (s *cmdSuite) TestDataDirFromTheEnvironment(c *gc.C) {
 	c.Check(s.content(c, "agent"), gc.Equals, "a\n")
 	r := runBinaryEnv(c, s.bin, env, "", "list", "--json")
 	ok(c, r)
-	c.Check(r.stdout, gc.Matches, `(?s).*"path": "`+regexp.QuoteMeta(filepath.Join(s.dir, "agent"))+`".*`)
+	var listed []struct {
+		Path string `json:"path"`
+	}
+	c.Assert(json.Unmarshal([]byte(r.stdout), &listed), gc.IsNil)
+	c.Assert(listed, gc.HasLen, 1)
+	c.Check(listed[0].Path, gc.Equals, filepath.Join(s.dir, "agent"))
 	r = runBinaryEnv(c, s.bin, env, "", "help", "list")
 	ok(c, r)
 	c.Check(r.stdout, gc.Matches, `(?s).*--datadir DIR .*\(default `+regexp.QuoteMeta(s.dataDir)+`, from \$WRENCH_DATADIR\).*`)

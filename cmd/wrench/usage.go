@@ -110,7 +110,7 @@ func printCommandUsage(w io.Writer, c *command) {
 		fmt.Fprintf(tw, "  --%s%s\t%s\n", f.Name, name, usage)
 	})
 	tw.Flush()
-	if c.triggers {
+	if c.trigger {
 		fmt.Fprintf(w, "\n%s", triggerHelp)
 	}
 }
