@@ -143,6 +143,9 @@ func CheckUser(uid int, categories ...string) (Report, error) {
 }
 
 func check(uid int, categories []string) (Report, error) {
+	if err := needDataDir(); err != nil {
+		return Report{}, err
+	}
 	for _, name := range categories {
 		if _, err := categoryFile(name); err != nil {
 			return Report{}, err

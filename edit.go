@@ -1,6 +1,7 @@
 package wrench
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -15,13 +16,16 @@ import (
 // replaces the typo rather than leaving a second, dead line behind.
 
 // fileLine is one line of a file as written: its text without the line
-// ending, and the ending ("\n", "\r\n", or "" for a last line without one).
+// ending, and the ending ("\n", "\r\n", or for a last line without a
+// newline "\r" or "").
 type fileLine struct {
 	text string
 	eol  string
 }
 
-// splitLines cuts data into lines, keeping each line's ending.
+// splitLines cuts data into lines, keeping each line's ending. A "\r"
+// before the newline, or at the very end of the data, is part of the
+// ending, as the parser trims it: text is what the parser reads.
 func splitLines(data []byte) []fileLine {
 	var out []fileLine
 	s := string(data)
@@ -30,14 +34,26 @@ func splitLines(data []byte) []fileLine {
 		l := fileLine{text: line}
 		if found {
 			l.eol = "\n"
-			if strings.HasSuffix(line, "\r") {
-				l.text, l.eol = line[:len(line)-1], "\r\n"
-			}
+		}
+		if strings.HasSuffix(line, "\r") {
+			l.text, l.eol = line[:len(line)-1], "\r"+l.eol
 		}
 		out = append(out, l)
 		s = rest
 	}
 	return out
+}
+
+// leadingBOM splits a UTF-8 byte-order mark off the start of data. The
+// parser skips one, so the editor keeps it where it is and reads the first
+// line as what follows it.
+func leadingBOM(data []byte) (bom, body []byte) {
+	const mark = "\xef\xbb\xbf"
+	if bytes.HasPrefix(data, []byte(mark)) {
+		// Capped, so appending to bom never writes into data.
+		return data[:len(mark):len(mark)], data[len(mark):]
+	}
+	return nil, data
 }
 
 // joinLines is the inverse of splitLines.
@@ -99,9 +115,9 @@ func fieldsOf(text string) lineFields {
 // ruleLine gives the text of feature's line with trigger ("" for a bare
 // feature), keeping what old (one of the feature's lines, or "" for a new
 // line) had around the fields: its indentation, the blanks between feature
-// and trigger, and its comment. Extra fields on a line that did not parse
-// are dropped.
-func ruleLine(old, feature, trigger string) string {
+// and trigger, and, when keepComment is set, its comment. Extra fields on
+// a line that did not parse are dropped.
+func ruleLine(old, feature, trigger string, keepComment bool) string {
 	if old == "" {
 		if trigger == "" {
 			return feature
@@ -119,15 +135,29 @@ func ruleLine(old, feature, trigger string) string {
 		}
 		b.WriteString(trigger)
 	}
-	b.WriteString(old[lf.commentStart:])
+	if keepComment {
+		b.WriteString(old[lf.commentStart:])
+	}
 	return b.String()
 }
 
 // setRule returns data with feature's line saying trigger: its first line
 // is rewritten in place and any later ones dropped, or, when it has none, a
-// line is added at the end.
+// line is added at the end. The line keeps its comment unless that would
+// spoil it (a comment that is not valid UTF-8 makes IsActive skip the
+// whole line); checkSet is the final word on the result.
 func setRule(data []byte, feature, trigger string) []byte {
-	lines := splitLines(data)
+	out := editRule(data, feature, trigger, true)
+	if checkSet("", out, feature, trigger) != nil {
+		out = editRule(data, feature, trigger, false)
+	}
+	return out
+}
+
+// editRule is setRule, keeping the replaced line's comment or not.
+func editRule(data []byte, feature, trigger string, keepComment bool) []byte {
+	bom, body := leadingBOM(data)
+	lines := splitLines(body)
 	out := lines[:0:0]
 	done := false
 	for _, l := range lines {
@@ -136,25 +166,33 @@ func setRule(data []byte, feature, trigger string) []byte {
 			continue
 		}
 		if !done {
-			l.text = ruleLine(l.text, feature, trigger)
+			l.text = ruleLine(l.text, feature, trigger, keepComment)
 			out = append(out, l)
 			done = true
 		}
 	}
 	if !done {
 		eol := lineEnding(lines)
-		if n := len(out); n > 0 && out[n-1].eol == "" {
-			out[n-1].eol = eol
+		// A last line without a newline gets one, or the new line would
+		// run on from it; a lone CR becomes CRLF.
+		if n := len(out); n > 0 {
+			switch out[n-1].eol {
+			case "":
+				out[n-1].eol = eol
+			case "\r":
+				out[n-1].eol = "\r\n"
+			}
 		}
-		out = append(out, fileLine{text: ruleLine("", feature, trigger), eol: eol})
+		out = append(out, fileLine{text: ruleLine("", feature, trigger, false), eol: eol})
 	}
-	return joinLines(out)
+	return append(bom, joinLines(out)...)
 }
 
 // unsetRule returns data without feature's lines, and whether there were
 // any.
 func unsetRule(data []byte, feature string) ([]byte, bool) {
-	lines := splitLines(data)
+	bom, body := leadingBOM(data)
+	lines := splitLines(body)
 	out := lines[:0:0]
 	for _, l := range lines {
 		if fieldsOf(l.text).feature != feature {
@@ -164,7 +202,47 @@ func unsetRule(data []byte, feature string) ([]byte, bool) {
 	if len(out) == len(lines) {
 		return data, false
 	}
-	return joinLines(out), true
+	return append(bom, joinLines(out)...), true
+}
+
+// winningRule is the rule IsActive would follow for feature in a file
+// holding data: the first valid line naming it.
+func winningRule(path string, data []byte, feature string) (Rule, bool) {
+	_, body := leadingBOM(data)
+	for _, r := range parseFile(path, body).rules {
+		if r.Feature == feature {
+			return r, true
+		}
+	}
+	return Rule{}, false
+}
+
+// checkSet says whether a file holding data arms feature with trigger (in
+// canonical form, "" for a bare feature) as IsActive reads it. This is the
+// net under every edit: a command that says it armed a rule armed exactly
+// that rule.
+func checkSet(path string, data []byte, feature, trigger string) error {
+	want := trigger
+	if want == "" {
+		want = "on"
+	}
+	r, ok := winningRule(path, data, feature)
+	switch {
+	case !ok:
+		return errors.Errorf("%s: the edited file would have no rule for %q that IsActive reads: nothing written", path, feature)
+	case r.Trigger != want:
+		return errors.Errorf("%s:%d: the edited file would arm %q with %q, not %q: nothing written", path, r.Line, feature, r.Trigger, want)
+	}
+	return nil
+}
+
+// checkUnset says whether a file holding data has no rule for feature as
+// IsActive reads it.
+func checkUnset(path string, data []byte, feature string) error {
+	if r, ok := winningRule(path, data, feature); ok {
+		return errors.Errorf("%s:%d: the edited file would still arm %q with %q: nothing written", path, r.Line, feature, r.Trigger)
+	}
+	return nil
 }
 
 // lineEnding is the ending new lines get: "\r\n" when the file's first line

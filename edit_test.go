@@ -80,6 +80,31 @@ func (*editSuite) TestSetRuleText(c *gc.C) {
 		feature: "a", trigger: "off",
 		after: "a off\r\n",
 	}, {
+		about:   "a comment that is not valid UTF-8 is dropped, or the line would be skipped",
+		before:  "x # ok\na on # caf\xe9\nb\n",
+		feature: "a", trigger: "off",
+		after: "x # ok\na off\nb\n",
+	}, {
+		about:   "a last line ending in a lone CR is the feature's line, CR kept",
+		before:  "x\nfeat\r",
+		feature: "feat", trigger: "off",
+		after: "x\nfeat off\r",
+	}, {
+		about:   "a new line after a last line ending in a lone CR starts a line of its own",
+		before:  "x\r",
+		feature: "y", trigger: "on",
+		after: "x\r\ny on\n",
+	}, {
+		about:   "a byte-order mark stays first, and the first line is the feature's",
+		before:  "\ufeffa off # first\nb\n",
+		feature: "a", trigger: "on",
+		after: "\ufeffa on # first\nb\n",
+	}, {
+		about:   "a byte-order mark alone stays first",
+		before:  "\ufeff",
+		feature: "a", trigger: "on",
+		after: "\ufeffa on\n",
+	}, {
 		about:   "a comment naming the feature is not its line",
 		before:  "# a on\n",
 		feature: "a", trigger: "off",
@@ -112,12 +137,41 @@ func (*editSuite) TestUnsetRuleText(c *gc.C) {
 	}, {
 		about:  "a last line without a newline",
 		before: "b\na", feature: "a", after: "b\n", found: true,
+	}, {
+		about:  "a last line ending in a lone CR",
+		before: "b\nfeat\r", feature: "feat", after: "b\n", found: true,
+	}, {
+		about:  "a first line after a byte-order mark, which stays",
+		before: "\ufeffa\nb\n", feature: "a", after: "\ufeffb\n", found: true,
 	}} {
 		c.Logf("test %d: %s", i, t.about)
 		after, found := wrench.UnsetRuleText(t.before, t.feature)
 		c.Check(after, gc.Equals, t.after)
 		c.Check(found, gc.Equals, t.found)
 	}
+}
+
+func (*editSuite) TestCheckSetIsTheParsersWord(c *gc.C) {
+	for i, t := range []struct {
+		data, feature, trigger, err string
+	}{
+		{"a on\n", "a", "on", ""},
+		{"a\n", "a", "", ""},
+		{"a 2*on # x\n", "a", "2*on", ""},
+		{"a on # caf\xe9\n", "a", "on", `f: the edited file would have no rule for "a" that IsActive reads: nothing written`},
+		{"a\na off\n", "a", "off", `f:1: the edited file would arm "a" with "on", not "off": nothing written`},
+		{"b\n", "a", "on", `f: the edited file would have no rule for "a" .*`},
+	} {
+		c.Logf("test %d: %q", i, t.data)
+		err := wrench.CheckSet("f", []byte(t.data), t.feature, t.trigger)
+		if t.err == "" {
+			c.Check(err, gc.IsNil)
+		} else {
+			c.Check(err, gc.ErrorMatches, t.err)
+		}
+	}
+	c.Check(wrench.CheckUnset("f", []byte("b\n# a\nab on\n"), "a"), gc.IsNil)
+	c.Check(wrench.CheckUnset("f", []byte("b\na 2*on\n"), "a"), gc.ErrorMatches, `f:2: the edited file would still arm "a" with "2\*on": nothing written`)
 }
 
 func (*editSuite) TestWriterNamesAreNeverCategories(c *gc.C) {

@@ -33,6 +33,9 @@ type CategoryFile struct {
 // List never follows a symbolic link and never opens anything but a
 // regular file. A wrench directory that does not exist holds no rules.
 func List(categories ...string) ([]CategoryFile, error) {
+	if err := needDataDir(); err != nil {
+		return nil, err
+	}
 	for _, name := range categories {
 		if _, err := categoryFile(name); err != nil {
 			return nil, err

@@ -22,7 +22,7 @@ func makeRulesDir(path string) error {
 	case unix.EEXIST:
 		return nil
 	case unix.ENOENT:
-		return errors.Errorf("cannot create %s: data directory %s does not exist", path, filepath.Dir(path))
+		return errors.Annotatef(missingDataDir(filepath.Dir(path)), "cannot create %s", path)
 	default:
 		return errors.Annotatef(err, "cannot create %s", path)
 	}
@@ -97,12 +97,18 @@ func (d *rulesDir) remove(name string) (bool, error) {
 	case unix.ENOENT:
 		return false, nil
 	case unix.EISDIR, unix.EPERM:
-		var st unix.Stat_t
-		if unix.Fstatat(d.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && kindOf(uint32(st.Mode)) == kindDirectory {
-			return false, errors.Errorf("cannot remove %s: it is a directory, not a category file", filepath.Join(d.path, name))
+		if d.isDir(name) {
+			return false, dirNotRemoved(filepath.Join(d.path, name))
 		}
 	}
 	return false, errors.Annotatef(err, "cannot remove %s", filepath.Join(d.path, name))
+}
+
+// isDir reports whether the entry name is a directory (not a symbolic
+// link to one).
+func (d *rulesDir) isDir(name string) bool {
+	var st unix.Stat_t
+	return unix.Fstatat(d.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && kindOf(uint32(st.Mode)) == kindDirectory
 }
 
 // sync makes the directory's entries durable: a rename or removal survives

@@ -48,7 +48,7 @@ func makeRulesDir(path string) error {
 	case err == nil, os.IsExist(err):
 		return nil
 	case os.IsNotExist(err):
-		return errors.Errorf("cannot create %s: data directory %s does not exist", path, filepath.Dir(path))
+		return errors.Annotatef(missingDataDir(filepath.Dir(path)), "cannot create %s", path)
 	}
 	return errors.Annotatef(err, "cannot create %s", path)
 }
@@ -127,12 +127,19 @@ func (d *rulesDir) remove(name string) (bool, error) {
 		return false, errors.Annotatef(err, "cannot remove %s", path)
 	}
 	if kindOfFileMode(fi.Mode()) == kindDirectory {
-		return false, errors.Errorf("cannot remove %s: it is a directory, not a category file", path)
+		return false, dirNotRemoved(path)
 	}
 	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
 		return false, errors.Annotatef(err, "cannot remove %s", path)
 	}
 	return true, nil
+}
+
+// isDir reports whether the entry name is a directory (not a reparse
+// point to one).
+func (d *rulesDir) isDir(name string) bool {
+	fi, err := os.Lstat(filepath.Join(d.path, name))
+	return err == nil && kindOfFileMode(fi.Mode()) == kindDirectory
 }
 
 // sync does nothing on Windows: a directory cannot be flushed without

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/juju/errors"
@@ -116,7 +117,7 @@ func featureTarget(op, category, feature string) (string, error) {
 // would not trust, judged for the directory's owner, whose processes (with
 // root's) are the ones reading it; Clear removes such a file. The wrench
 // directory is created, mode 0755, if missing; the data directory must
-// exist.
+// exist, for every writer.
 func Set(category, feature, trigger string) error {
 	if !compiledIn {
 		return notCompiledIn("Set")
@@ -131,13 +132,18 @@ func Set(category, feature, trigger string) error {
 	}
 	return editCategory(category, editOrCreate, func(old []byte) ([]byte, bool, error) {
 		logger.Debugf("setting %s:%s to %q in %s", category, feature, canonical, path)
-		return setRule(old, feature, canonical), true, nil
+		data := setRule(old, feature, canonical)
+		if err := checkSet(path, data, feature, canonical); err != nil {
+			return nil, false, err
+		}
+		return data, true, nil
 	})
 }
 
 // Unset removes feature's lines from category. A feature that is not
-// there, or a file or directory that does not exist, is not an error, and
-// then nothing is written.
+// there, or a category file or wrench directory that does not exist, is
+// not an error, and then nothing is written; a data directory that does
+// not exist is.
 func Unset(category, feature string) error {
 	path, err := featureTarget("Unset", category, feature)
 	if err != nil {
@@ -145,10 +151,14 @@ func Unset(category, feature string) error {
 	}
 	return editCategory(category, editExisting, func(old []byte) ([]byte, bool, error) {
 		data, found := unsetRule(old, feature)
-		if found {
-			logger.Debugf("unsetting %s:%s in %s", category, feature, path)
+		if !found {
+			return nil, false, nil
 		}
-		return data, found, nil
+		if err := checkUnset(path, data, feature); err != nil {
+			return nil, false, err
+		}
+		logger.Debugf("unsetting %s:%s in %s", category, feature, path)
+		return data, true, nil
 	})
 }
 
@@ -200,6 +210,11 @@ func Apply(category string, rules []byte) error {
 // when none is named, whether or not IsActive would trust them. Removing a
 // file that is not there is not an error. Clearing every category also
 // removes temporary files a writer that crashed left behind.
+//
+// An entry it cannot remove (a directory where a category file would be,
+// say) does not stop it: it removes every other one it can, then returns
+// an error naming every entry it could not, so a failed Clear never leaves
+// some categories armed only because they came later.
 func Clear(categories ...string) error {
 	if !compiledIn {
 		return notCompiledIn("Clear")
@@ -211,6 +226,11 @@ func Clear(categories ...string) error {
 	}
 	dir := wrenchDir(DataDir())
 	d, err := openRulesDir(dir)
+	if err != nil {
+		if err := needDataDir(); err != nil {
+			return err
+		}
+	}
 	if os.IsNotExist(err) {
 		return nil
 	}
@@ -234,22 +254,71 @@ func Clear(categories ...string) error {
 				names = append(names, name)
 			}
 		}
+		sort.Strings(names)
 	}
+	var failed []error
 	removed := false
 	for _, name := range names {
 		gone, err := d.remove(name)
 		if err != nil {
-			return err
+			failed = append(failed, err)
+			continue
 		}
 		if gone {
 			logger.Debugf("removed %s", filepath.Join(dir, name))
 		}
 		removed = removed || gone
 	}
-	if !removed {
-		return nil
+	if removed {
+		if err := d.sync(); err != nil {
+			failed = append(failed, err)
+		}
 	}
-	return d.sync()
+	return clearError(failed)
+}
+
+// clearError is one error naming every entry Clear could not remove, or
+// nil when there were none.
+func clearError(failed []error) error {
+	switch len(failed) {
+	case 0:
+		return nil
+	case 1:
+		return failed[0]
+	}
+	msgs := make([]string, len(failed))
+	for i, err := range failed {
+		msgs[i] = err.Error()
+	}
+	return errors.Errorf("%d entries not cleared: %s", len(failed), strings.Join(msgs, "; "))
+}
+
+// dirNotRemoved is the error for a directory where a category file would
+// be: Clear removes files, never a directory and what it holds.
+func dirNotRemoved(path string) error {
+	return errors.Errorf("cannot remove %s: it is a directory, not a category file (remove it by hand)", path)
+}
+
+// needDataDir says that the data directory does not exist, or is not a
+// directory; nil when it is there, or cannot be looked at (the operation
+// itself then says why). Every operation that finds no wrench directory
+// asks it, so a mistyped data directory is an error, never "nothing is
+// armed".
+func needDataDir() error {
+	dataDir := DataDir()
+	fi, err := os.Stat(dataDir)
+	switch {
+	case os.IsNotExist(err):
+		return missingDataDir(dataDir)
+	case err == nil && !fi.IsDir():
+		return errors.Errorf("data directory %s is not a directory", dataDir)
+	}
+	return nil
+}
+
+// missingDataDir is the error for a data directory that does not exist.
+func missingDataDir(dataDir string) error {
+	return errors.Errorf("data directory %s does not exist", dataDir)
 }
 
 // categoryFile is the path of category's file in the wrench directory of
@@ -321,6 +390,11 @@ func editCategory(category string, mode editMode, change func(old []byte) (data 
 		}
 	}
 	d, err := openRulesDir(dir)
+	if err != nil {
+		if err := needDataDir(); err != nil {
+			return err
+		}
+	}
 	if os.IsNotExist(err) && mode == editExisting {
 		_, _, err := change(nil)
 		return err
@@ -343,7 +417,13 @@ func editCategory(category string, mode editMode, change func(old []byte) (data 
 		return err
 	}
 	if reason := old.verdict(reader); reason != "" && mode != replaceWhole {
-		return errors.Errorf("%s %s, so IsActive %s would not trust it: refusing to edit it (wrench clear removes it)", path, reason, runningAs(reader))
+		// Name only a remedy that works: clear removes anything but a
+		// directory.
+		hint := "wrench clear removes it"
+		if d.isDir(category) {
+			hint = "remove the directory by hand"
+		}
+		return errors.Errorf("%s %s, so IsActive %s would not trust it: refusing to edit it (%s)", path, reason, runningAs(reader), hint)
 	}
 	data, write, err := change(old.content)
 	if err != nil || !write {

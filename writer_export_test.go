@@ -29,6 +29,13 @@ func UnsetRuleText(data, feature string) (string, bool) {
 	return string(out), found
 }
 
+// CheckSet and CheckUnset are the checks every Set and Unset passes
+// before it writes.
+var (
+	CheckSet   = checkSet
+	CheckUnset = checkUnset
+)
+
 // TempName is a name the writer gives a temporary file for category.
 var TempName = tempName
 

@@ -112,6 +112,50 @@ func (s *writerSuite) TestSetKeepsEveryOtherLine(c *gc.C) {
 	c.Check(wrench.IsActive("agent", "new"), gc.Equals, false)
 }
 
+// TestEditsDoWhatTheySay: whatever a file keeps (a comment that is not
+// valid UTF-8, a last line ending in a lone CR, a byte-order mark), after
+// Set or Unset returns nil IsActive answers as asked.
+func (s *writerSuite) TestEditsDoWhatTheySay(c *gc.C) {
+	// The old line's comment would keep the rewritten line invalid.
+	s.writeFile(c, "agent", "keep on # ok\na off # caf\xe9\n")
+	c.Assert(wrench.Set("agent", "a", "on"), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "a"), gc.Equals, true)
+	c.Check(wrench.IsActive("agent", "keep"), gc.Equals, true)
+	c.Check(s.content(c, "agent"), gc.Equals, "keep on # ok\na on\n")
+
+	// A last line "feat\r" is feat's line: set replaces it rather than
+	// adding a line it shadows, and unset removes it.
+	s.writeFile(c, "agent", "keep on\nfeat\r")
+	c.Check(wrench.IsActive("agent", "feat"), gc.Equals, true)
+	c.Assert(wrench.Set("agent", "feat", "off"), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "feat"), gc.Equals, false)
+	c.Check(s.content(c, "agent"), gc.Equals, "keep on\nfeat off\r")
+
+	s.writeFile(c, "agent", "keep on\nfeat\r")
+	c.Check(wrench.IsActive("agent", "feat"), gc.Equals, true)
+	c.Assert(wrench.Unset("agent", "feat"), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "feat"), gc.Equals, false)
+	c.Check(wrench.IsActive("agent", "keep"), gc.Equals, true)
+	c.Check(s.content(c, "agent"), gc.Equals, "keep on\n")
+
+	// A new line after a last line ending in a lone CR is a line of its
+	// own.
+	s.writeFile(c, "agent", "keep on\r")
+	c.Assert(wrench.Set("agent", "new", ""), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "new"), gc.Equals, true)
+	c.Check(wrench.IsActive("agent", "keep"), gc.Equals, true)
+
+	// A byte-order mark stays where it is, and the first line is the
+	// feature after it: set edits that line in place rather than adding
+	// a second line for the feature.
+	s.writeFile(c, "agent", "\ufeffrefuse-upgrade off # first\nkeep on\n")
+	c.Assert(wrench.Set("agent", "refuse-upgrade", "2*on"), gc.IsNil)
+	c.Check(s.content(c, "agent"), gc.Equals, "\ufeffrefuse-upgrade 2*on # first\nkeep on\n")
+	c.Check(wrench.IsActive("agent", "keep"), gc.Equals, true)
+	c.Assert(wrench.Unset("agent", "refuse-upgrade"), gc.IsNil)
+	c.Check(s.content(c, "agent"), gc.Equals, "\ufeffkeep on\n")
+}
+
 func (s *writerSuite) TestSetWritesTheCanonicalTrigger(c *gc.C) {
 	c.Assert(wrench.Set("agent", "a", "030%2*return"), gc.IsNil)
 	c.Check(s.content(c, "agent"), gc.Equals, "a 30%2*return\n")
@@ -252,7 +296,75 @@ func (s *writerSuite) TestClear(c *gc.C) {
 
 func (s *writerSuite) TestClearRefusesADirectory(c *gc.C) {
 	c.Assert(os.Mkdir(filepath.Join(s.dir, "agent"), 0o755), gc.IsNil)
-	c.Check(wrench.Clear("agent"), gc.ErrorMatches, `cannot remove .*[/\\]wrench[/\\]agent: it is a directory, not a category file`)
+	c.Check(wrench.Clear("agent"), gc.ErrorMatches, `cannot remove .*[/\\]wrench[/\\]agent: it is a directory, not a category file \(remove it by hand\)`)
+	// Set and the like say the same, not that clear would remove it.
+	c.Check(wrench.Set("agent", "a", "on"), gc.ErrorMatches, `.*[/\\]agent is a directory, not a regular file, so IsActive .* would not trust it: refusing to edit it \(remove the directory by hand\)`)
+	c.Check(wrench.Unset("agent", "a"), gc.ErrorMatches, `.*\(remove the directory by hand\)`)
+}
+
+// TestClearRemovesEveryFileItCan: directories where category files would
+// be, whatever their place in the directory's order, stop nothing: every
+// file goes, then every directory is reported.
+func (s *writerSuite) TestClearRemovesEveryFileItCan(c *gc.C) {
+	for _, name := range []string{"0first", "zzlast"} {
+		c.Assert(os.Mkdir(filepath.Join(s.dir, name), 0o755), gc.IsNil)
+	}
+	for _, name := range []string{"b", "m", "y"} {
+		s.writeFile(c, name, "x\n")
+		c.Check(wrench.IsActive(name, "x"), gc.Equals, true)
+	}
+	dirError := func(name string) string {
+		return `cannot remove .*[/\\]wrench[/\\]` + name + `: it is a directory, not a category file \(remove it by hand\)`
+	}
+	c.Check(wrench.Clear(), gc.ErrorMatches, `2 entries not cleared: `+dirError("0first")+`; `+dirError("zzlast"))
+	for _, name := range []string{"b", "m", "y"} {
+		c.Check(wrench.IsActive(name, "x"), gc.Equals, false, gc.Commentf("category %s", name))
+	}
+	c.Check(s.entries(c), gc.DeepEquals, []string{wrench.LockName, "0first", "zzlast"})
+
+	// Named categories too: a directory first stops nothing.
+	for _, name := range []string{"b", "m"} {
+		s.writeFile(c, name, "x\n")
+	}
+	c.Check(wrench.Clear("zzlast", "b", "0first", "m"), gc.ErrorMatches, `2 entries not cleared: `+dirError("zzlast")+`; `+dirError("0first"))
+	c.Check(s.entries(c), gc.DeepEquals, []string{wrench.LockName, "0first", "zzlast"})
+}
+
+// TestAMissingDataDirIsAnErrorForEveryone: a mistyped data directory is
+// never "nothing is armed".
+func (s *writerSuite) TestAMissingDataDirIsAnErrorForEveryone(c *gc.C) {
+	for _, t := range []struct{ dataDir, err string }{
+		{filepath.Join(s.dataDir, "typo"), `data directory .*[/\\]typo does not exist`},
+		{filepath.Join(s.dataDir, "typo", "deeper"), `data directory .*[/\\]typo[/\\]deeper does not exist`},
+		{s.writeFile(c, "a-file", ""), `data directory .*[/\\]a-file is not a directory`},
+	} {
+		c.Logf("data directory %s", t.dataDir)
+		wrench.SetDataDir(t.dataDir)
+		_, err := wrench.List()
+		c.Check(err, gc.ErrorMatches, t.err)
+		_, err = wrench.List("agent")
+		c.Check(err, gc.ErrorMatches, t.err)
+		_, err = wrench.Check()
+		c.Check(err, gc.ErrorMatches, t.err)
+		c.Check(wrench.Unset("agent", "a"), gc.ErrorMatches, t.err)
+		c.Check(wrench.Release("agent", "a", 1), gc.ErrorMatches, t.err)
+		c.Check(wrench.Clear(), gc.ErrorMatches, t.err)
+		c.Check(wrench.Clear("agent"), gc.ErrorMatches, t.err)
+		c.Check(wrench.Set("agent", "a", ""), gc.ErrorMatches, `cannot create .*: `+t.err+`|cannot create .*: not a directory`)
+	}
+	c.Check(dirEntries(c, s.dataDir), gc.DeepEquals, []string{"wrench"})
+
+	// A data directory without a wrench directory is fine: nothing armed.
+	s.noWrenchDir(c)
+	files, err := wrench.List()
+	c.Check(err, gc.IsNil)
+	c.Check(files, gc.HasLen, 0)
+	report, err := wrench.Check()
+	c.Check(err, gc.IsNil)
+	c.Check(report.OK(), gc.Equals, true)
+	c.Check(wrench.Unset("agent", "a"), gc.IsNil)
+	c.Check(wrench.Clear(), gc.IsNil)
+	c.Check(dirEntries(c, s.dataDir), gc.DeepEquals, []string{})
 }
 
 func (s *writerSuite) TestRelease(c *gc.C) {

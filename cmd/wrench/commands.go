@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"io"
+	"runtime"
 	"strconv"
 
 	"github.com/juju/errors"
@@ -18,6 +19,7 @@ type command struct {
 	args    string // the arguments' synopsis
 	summary string // one line for the program's usage
 	help    string // the rest of the command's help
+	trigger bool   // whether its help shows the trigger language
 	min     int    // how many positional arguments it needs
 	max     int    // how many it accepts; -1 for any number
 	flags   func(fs *flag.FlagSet, o *options)
@@ -94,6 +96,7 @@ restarts the counts of every rule in the file.`,
 			}
 			return wrench.Set(args[0], args[1], trigger)
 		},
+		trigger: true,
 	}, {
 		name:    "unset",
 		args:    "CATEGORY FEATURE",
@@ -123,6 +126,7 @@ an error if FEATURE has no rule, or its rule has no pause.`,
 			}
 			return wrench.Release(args[0], args[1], n)
 		},
+		trigger: true,
 	}, {
 		name:    "apply",
 		args:    "CATEGORY",
@@ -143,7 +147,10 @@ written, and the error names the first as file:line.`,
 		args:    "[CATEGORY...]",
 		summary: "remove category files (all of them with no argument)",
 		help: `Removes the files of the named categories, or of every category, whether
-or not IsActive would trust them. A file that is not there is not an error.`,
+or not IsActive would trust them. A file that is not there is not an error.
+An entry it cannot remove (a directory where a category file would be) does
+not stop it: it removes every file it can, then reports each entry it could
+not, and exits 1.`,
 		min: 0, max: -1,
 		run: func(e *env, _ *options, args []string) error {
 			return wrench.Clear(args...)
@@ -192,6 +199,14 @@ exactly why not. Exits 1 if it found a problem. --uid is unix only.`,
 		run: func(e *env, o *options, args []string) error {
 			check := wrench.Check
 			if o.uidGiven {
+				// Said here, in the command's words, rather than
+				// in the Go API's.
+				switch {
+				case runtime.GOOS == "windows":
+					return errors.New("--uid is unix only: on this platform check judges for the current user")
+				case o.uid < 0:
+					return errors.Errorf("uid %d is negative", o.uid)
+				}
 				check = func(categories ...string) (wrench.Report, error) {
 					return wrench.CheckUser(o.uid, categories...)
 				}
@@ -212,12 +227,16 @@ exactly why not. Exits 1 if it found a problem. --uid is unix only.`,
 		},
 	}, {
 		name:    "help",
-		args:    "[COMMAND]",
-		summary: "print this help, or a command's",
+		args:    "[COMMAND|triggers]",
+		summary: "print this help, a command's, or the trigger language",
 		min:     0, max: 1,
 		run: func(e *env, _ *options, args []string) error {
 			if len(args) == 0 {
 				printUsage(e.stdout)
+				return nil
+			}
+			if args[0] == "triggers" {
+				printTriggers(e.stdout)
 				return nil
 			}
 			cmd := findCommand(args[0])

@@ -8,16 +8,26 @@
 //	wrench [--datadir DIR] clear   [CATEGORY...]
 //	wrench [--datadir DIR] list    [--json] [CATEGORY...]
 //	wrench [--datadir DIR] check   [--json] [--uid UID] [CATEGORY...]
-//	wrench help [COMMAND]
+//	wrench help [COMMAND|triggers]
+//	wrench --version
 //
 // Each subcommand is one call of the Go API in package wrench (Set, Unset,
 // Release, Apply, Clear, List, Check and CheckUser), so the command and a Go
 // test harness do exactly the same thing, through the parser and trust
-// rules IsActive itself uses. --datadir defaults to the library's default
-// data directory (/var/lib on unix).
+// rules IsActive itself uses. --datadir defaults to $WRENCH_DATADIR when
+// that is set, else to the library's default data directory (/var/lib on
+// unix). The data directory must exist for every subcommand: a missing one
+// is an error naming it, never "nothing is armed". A --datadir whose base
+// name is wrench, with no wrench directory inside, gets a hint on stderr:
+// the rules go in DIR/wrench, so it is most likely the wrench directory
+// itself.
 //
 // Flags may follow the arguments ("wrench check agent --json"); "--" ends
-// the flags, for a category that starts with "-".
+// the flags, for a feature or category that starts with "-" ("wrench set
+// agent -- -odd-feature"). A negative number is an argument, not a flag.
+// "wrench help set", "wrench help release" and "wrench help triggers" show
+// the trigger language. --version prints the module version ("(devel)"
+// when the build did not record one), the Go version and the platform.
 //
 // Exit status: 0 done; 1 the operation failed, or check found a problem; 2
 // the command line is wrong (unknown command or flag, missing or extra

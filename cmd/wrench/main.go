@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
+	"runtime"
+	"runtime/debug"
 	"strings"
 
 	"github.com/juju/errors"
@@ -28,6 +31,7 @@ func main() {
 // usageError is a command line of the wrong shape: exit status 2.
 type usageError struct {
 	msg  string
+	hint string // what to do instead, "" for none
 	help string // the command whose help to point at, "" for the program's
 }
 
@@ -64,12 +68,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
 	dataDir := defaultDataDir
 	global := newFlagSet(programName, &dataDir)
+	showVersion := global.Bool("version", false, "print the version and exit")
 	if err := global.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printUsage(stdout)
 			return exitOK
 		}
 		return e.fail("", usagef("", "%v", flagError(err)))
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, version())
+		return exitOK
 	}
 	args = global.Args()
 	if len(args) == 0 {
@@ -91,13 +100,51 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	if err != nil {
-		return e.fail(cmd.name, usagef(cmd.name, "%v", err))
+		u := &usageError{msg: err.Error(), help: cmd.name}
+		if strings.HasPrefix(u.msg, undefinedFlag) && cmd.max != 0 {
+			u.hint = "put -- before arguments that start with -"
+		}
+		return e.fail(cmd.name, u)
 	}
 	if err := cmd.checkArgs(positional); err != nil {
 		return e.fail(cmd.name, err)
 	}
+	if dataDir == "" {
+		return e.fail(cmd.name, usagef(cmd.name, "--datadir is empty"))
+	}
+	if cmd.name != "help" {
+		if hint := dataDirHint(dataDir); hint != "" {
+			fmt.Fprintln(stderr, programName+": hint: "+hint)
+		}
+	}
 	wrench.SetDataDir(dataDir)
 	return e.fail(cmd.name, cmd.run(e, o, positional))
+}
+
+// dataDirHint says that dataDir looks like a wrench directory given in
+// place of the data directory above it, or "". Rules live in
+// DATADIR/wrench, so "--datadir /var/lib/wrench" would arm
+// /var/lib/wrench/wrench, which no agent reads.
+func dataDirHint(dataDir string) string {
+	clean := filepath.Clean(dataDir)
+	if filepath.Base(clean) != "wrench" {
+		return ""
+	}
+	if _, err := os.Lstat(filepath.Join(clean, "wrench")); !os.IsNotExist(err) {
+		return ""
+	}
+	return fmt.Sprintf("data directory %s looks like a wrench directory itself; the rules are in DATADIR/wrench, so the data directory is probably %s", dataDir, filepath.Dir(clean))
+}
+
+// version is what --version prints: the module's version as the build
+// recorded it ("(devel)" when it did not), and the Go toolchain and
+// platform it was built for.
+func version() string {
+	v := "(devel)"
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		v = bi.Main.Version
+	}
+	return fmt.Sprintf("%s %s %s %s/%s", programName, v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
 
 // fail reports err, if any, as one line on stderr and gives the exit
@@ -113,11 +160,14 @@ func (e *env) fail(cmd string, err error) int {
 	msg := err.Error()
 	var usage *usageError
 	if errors.As(err, &usage) {
-		see := programName + " --help"
+		see := "see " + programName + " --help"
 		if usage.help != "" {
-			see = programName + " help " + usage.help
+			see = "see " + programName + " help " + usage.help
 		}
-		msg += " (see " + see + ")"
+		if usage.hint != "" {
+			see = usage.hint + "; " + see
+		}
+		msg += " (" + see + ")"
 	}
 	// One line, whatever a name or path in the message holds.
 	msg = strings.NewReplacer("\n", `\n`, "\r", `\r`).Replace(msg)
@@ -147,25 +197,64 @@ func flagError(err error) error {
 	return errors.New(flagName.ReplaceAllString(err.Error(), "$1--$2"))
 }
 
-// flagName finds a flag named in the flag package's errors.
-var flagName = regexp.MustCompile(`(flag(?: provided but not defined:)? )-([a-z])`)
+// undefinedFlag begins the flag package's error for an unknown flag.
+const undefinedFlag = "flag provided but not defined: "
+
+// flagName finds the flag named in each of the flag package's errors,
+// which all begin with what is matched here.
+var flagName = regexp.MustCompile(`^(flag provided but not defined: |flag needs an argument: |invalid value ".*" for flag |invalid boolean value ".*" for |invalid boolean flag )-([^-])`)
 
 // parseInterspersed parses flags wherever they are among the arguments,
 // as in "wrench check agent --json", and returns the other arguments. An
 // argument "--" ends the flags: what follows is positional even if it
-// starts with "-" (a category may).
+// starts with "-" (a feature may). A negative number is an argument, not
+// a flag, so "release agent hook -1" says what is wrong with the count.
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
+	for len(args) > 0 {
+		arg := args[0]
+		if arg == "--" {
+			return append(positional, args[1:]...), nil
+		}
+		if !isFlag(arg) {
+			positional = append(positional, arg)
+			args = args[1:]
+			continue
+		}
+		// The flag, and its value when that is the next argument: the
+		// value may itself start with "-" (--uid -1).
+		n := 1
+		if takesValue(fs, arg) && len(args) > 1 {
+			n = 2
+		}
+		if err := fs.Parse(args[:n]); err != nil {
 			return nil, flagError(err)
 		}
-		rest := fs.Args()
-		consumed := args[:len(args)-len(rest)]
-		if len(rest) == 0 || len(consumed) > 0 && consumed[len(consumed)-1] == "--" {
-			return append(positional, rest...), nil
-		}
-		positional = append(positional, rest[0])
-		args = rest[1:]
+		args = args[n:]
 	}
+	return positional, nil
+}
+
+// isFlag reports whether arg is a flag rather than an argument.
+func isFlag(arg string) bool {
+	return len(arg) > 1 && arg[0] == '-' && !negativeNumber.MatchString(arg)
+}
+
+var negativeNumber = regexp.MustCompile(`^-[0-9]`)
+
+// takesValue reports whether arg is a known flag that takes its value from
+// the next argument: not a boolean flag, and not written --name=value.
+func takesValue(fs *flag.FlagSet, arg string) bool {
+	name := strings.TrimPrefix(strings.TrimPrefix(arg, "-"), "-")
+	if strings.Contains(name, "=") {
+		return false
+	}
+	f := fs.Lookup(name)
+	if f == nil {
+		return false
+	}
+	if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+		return false
+	}
+	return true
 }

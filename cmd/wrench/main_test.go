@@ -40,6 +40,8 @@ type cmdSuite struct {
 var _ = gc.Suite(&cmdSuite{})
 
 func (s *cmdSuite) SetUpSuite(c *gc.C) {
+	// The tests say which data directory each run uses.
+	os.Unsetenv("WRENCH_DATADIR")
 	// Where the tests cannot build (under wine, say), prebuilt commands
 	// may be given instead.
 	s.bin, s.binNoWrench = os.Getenv("WRENCH_TEST_COMMAND"), os.Getenv("WRENCH_TEST_COMMAND_NOWRENCH")
@@ -83,9 +85,15 @@ func (s *cmdSuite) run(c *gc.C, stdin string, args ...string) result {
 }
 
 func runBinary(c *gc.C, bin, stdin string, args ...string) result {
+	return runBinaryEnv(c, bin, nil, stdin, args...)
+}
+
+// runBinaryEnv is runBinary with env added to the environment.
+func runBinaryEnv(c *gc.C, bin string, env []string, stdin string, args ...string) result {
 	ctx, cancel := context.WithTimeout(context.Background(), failureGuard)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -198,10 +206,16 @@ func (s *cmdSuite) TestUsageErrors(c *gc.C) {
 		{[]string{"bogus"}, `wrench: unknown command "bogus" \(see wrench --help\)`},
 		{[]string{"--bogus", "list"}, `wrench: flag provided but not defined: --bogus \(see wrench --help\)`},
 		{[]string{"help", "bogus"}, `wrench: help: unknown command "bogus" \(see wrench --help\)`},
-		{[]string{"help", "set", "unset"}, `wrench: help: want \[COMMAND\], got 2 arguments \(see wrench help help\)`},
+		{[]string{"help", "set", "unset"}, `wrench: help: want \[COMMAND\|triggers\], got 2 arguments \(see wrench help help\)`},
 		{[]string{"set", "agent"}, `wrench: set: want CATEGORY FEATURE \[TRIGGER\], got 1 argument \(see wrench help set\)`},
 		{[]string{"set", "agent", "a", "on", "extra"}, `wrench: set: want CATEGORY FEATURE \[TRIGGER\], got 4 arguments \(see wrench help set\)`},
-		{[]string{"set", "--json", "agent", "a"}, `wrench: set: flag provided but not defined: --json \(see wrench help set\)`},
+		{[]string{"set", "--json", "agent", "a"}, `wrench: set: flag provided but not defined: --json \(put -- before arguments that start with -; see wrench help set\)`},
+		{[]string{"set", "agent", "-x"}, `wrench: set: flag provided but not defined: --x \(put -- before arguments that start with -; see wrench help set\)`},
+		{[]string{"--bogus"}, `wrench: flag provided but not defined: --bogus \(see wrench --help\)`},
+		{[]string{"--datadir"}, `wrench: flag needs an argument: --datadir \(see wrench --help\)`},
+		{[]string{"list", "--datadir"}, `wrench: list: flag needs an argument: --datadir \(see wrench help list\)`},
+		{[]string{"--datadir=", "list"}, `wrench: list: --datadir is empty \(see wrench help list\)`},
+		{[]string{"list", "--json=maybe"}, `wrench: list: invalid boolean value "maybe" for --json: .*`},
 		{[]string{"unset", "agent"}, `wrench: unset: want CATEGORY FEATURE, got 1 argument .*`},
 		{[]string{"unset", "agent", "a", "b"}, `wrench: unset: want CATEGORY FEATURE, got 3 arguments .*`},
 		{[]string{"release"}, `wrench: release: want CATEGORY FEATURE \[N\], got none .*`},
@@ -212,7 +226,8 @@ func (s *cmdSuite) TestUsageErrors(c *gc.C) {
 		{[]string{"apply", "agent", "other"}, `wrench: apply: want CATEGORY, got 2 arguments .*`},
 		{[]string{"list", "--uid", "0"}, `wrench: list: flag provided but not defined: --uid .*`},
 		{[]string{"check", "--uid", "abc"}, `wrench: check: invalid value "abc" for flag --uid: not a number \(see wrench help check\)`},
-		{[]string{"check", "--uid"}, `wrench: check: flag needs an argument: -uid .*`},
+		{[]string{"check", "--uid"}, `wrench: check: flag needs an argument: --uid \(see wrench help check\)`},
+		{[]string{"check", "--json", "--uid"}, `wrench: check: flag needs an argument: --uid \(see wrench help check\)`},
 		{[]string{"check", "agent", "--bogus"}, `wrench: check: flag provided but not defined: --bogus .*`},
 	} {
 		c.Logf("test %d: wrench %q", i, t.args)
@@ -348,8 +363,67 @@ func (s *cmdSuite) TestRefusedInputWritesNothing(c *gc.C) {
 }
 
 func (s *cmdSuite) TestMissingDataDir(c *gc.C) {
-	failed(c, runBinary(c, s.bin, "", "--datadir", filepath.Join(s.dataDir, "typo"), "set", "agent", "a"), 1,
+	typo := filepath.Join(s.dataDir, "typo")
+	failed(c, runBinary(c, s.bin, "", "--datadir", typo, "set", "agent", "a"), 1,
 		`wrench: set: cannot create .*[/\\]typo[/\\]wrench: data directory .*[/\\]typo does not exist`)
+	// Every subcommand: a mistyped --datadir never looks like success.
+	for _, args := range [][]string{
+		{"list"}, {"list", "--json"}, {"check"}, {"check", "--json", "agent"}, {"unset", "agent", "a"},
+		{"release", "agent", "a"}, {"clear"}, {"clear", "agent"},
+	} {
+		c.Logf("wrench %q", args)
+		failed(c, runBinary(c, s.bin, "", append([]string{"--datadir", typo}, args...)...), 1,
+			`wrench: `+args[0]+`: data directory `+regexp.QuoteMeta(typo)+` does not exist`)
+	}
+	c.Check(entries(c, s.dataDir), gc.HasLen, 0)
+}
+
+// TestWrenchDirectoryAsDataDir: --datadir naming a wrench directory gets a
+// hint on stderr, as the rules go one level further down.
+func (s *cmdSuite) TestWrenchDirectoryAsDataDir(c *gc.C) {
+	s.writeFile(c, "agent", "a\n")
+	hint := `wrench: hint: data directory ` + regexp.QuoteMeta(s.dir) + ` looks like a wrench directory itself; the rules are in DATADIR/wrench, so the data directory is probably ` + regexp.QuoteMeta(s.dataDir)
+	r := runBinary(c, s.bin, "", "--datadir", s.dir, "list")
+	c.Check(r.code, gc.Equals, 0)
+	c.Check(r.stdout, gc.Equals, "")
+	oneLine(c, r.stderr, hint)
+
+	r = runBinary(c, s.bin, "", "--datadir", s.dir, "set", "agent", "b")
+	c.Check(r.code, gc.Equals, 0)
+	oneLine(c, r.stderr, hint)
+
+	// Now there is a wrench directory inside: no hint.
+	ok(c, runBinary(c, s.bin, "", "--datadir", s.dir, "list"))
+	// Nor for the data directory itself.
+	ok(c, s.run(c, "", "list"))
+}
+
+// TestDataDirFromTheEnvironment: WRENCH_DATADIR is --datadir's default.
+func (s *cmdSuite) TestDataDirFromTheEnvironment(c *gc.C) {
+	env := []string{"WRENCH_DATADIR=" + s.dataDir}
+	ok(c, runBinaryEnv(c, s.bin, env, "", "set", "agent", "a"))
+	c.Check(s.content(c, "agent"), gc.Equals, "a\n")
+	r := runBinaryEnv(c, s.bin, env, "", "list", "--json")
+	ok(c, r)
+	var listed []struct {
+		Path string `json:"path"`
+	}
+	c.Assert(json.Unmarshal([]byte(r.stdout), &listed), gc.IsNil)
+	c.Assert(listed, gc.HasLen, 1)
+	c.Check(listed[0].Path, gc.Equals, filepath.Join(s.dir, "agent"))
+	r = runBinaryEnv(c, s.bin, env, "", "help", "list")
+	ok(c, r)
+	c.Check(r.stdout, gc.Matches, `(?s).*--datadir DIR .*\(default `+regexp.QuoteMeta(s.dataDir)+`, from \$WRENCH_DATADIR\).*`)
+
+	// --datadir still wins.
+	other := tempDir(c)
+	ok(c, runBinaryEnv(c, s.bin, env, "", "--datadir", other, "set", "agent", "b"))
+	c.Check(entries(c, filepath.Join(other, "wrench")), gc.DeepEquals, []string{".lock", "agent"})
+	c.Check(s.content(c, "agent"), gc.Equals, "a\n")
+
+	// And a mistyped one is an error naming it.
+	failed(c, runBinaryEnv(c, s.bin, []string{"WRENCH_DATADIR=" + filepath.Join(s.dataDir, "typo")}, "", "check"), 1,
+		`wrench: check: data directory .*[/\\]typo does not exist`)
 }
 
 func (s *cmdSuite) TestRelease(c *gc.C) {
@@ -375,6 +449,81 @@ func (s *cmdSuite) TestClear(c *gc.C) {
 	ok(c, s.run(c, "", "clear"))
 	c.Check(entries(c, s.dir), gc.DeepEquals, []string{lockFile()})
 	ok(c, s.run(c, "", "clear"))
+}
+
+// TestClearRemovesEveryFileItCan: directories where category files would
+// be, first and last in name order, stop nothing; each is reported, with a
+// remedy that works.
+func (s *cmdSuite) TestClearRemovesEveryFileItCan(c *gc.C) {
+	for _, name := range []string{"b", "m", "y"} {
+		ok(c, s.run(c, "", "set", name, "x"))
+	}
+	for _, name := range []string{"0first", "zzlast"} {
+		c.Assert(os.Mkdir(filepath.Join(s.dir, name), 0o755), gc.IsNil)
+	}
+	dirError := func(name string) string {
+		return `cannot remove ` + regexp.QuoteMeta(filepath.Join(s.dir, name)) + `: it is a directory, not a category file \(remove it by hand\)`
+	}
+	failed(c, s.run(c, "", "clear"), 1, `wrench: clear: 2 entries not cleared: `+dirError("0first")+`; `+dirError("zzlast"))
+	c.Check(entries(c, s.dir), gc.DeepEquals, []string{".lock", "0first", "zzlast"})
+
+	// Set says what to do about such a directory: not "clear".
+	failed(c, s.run(c, "", "set", "0first", "x"), 1,
+		`wrench: set: .* is a directory, not a regular file, so IsActive .* would not trust it: refusing to edit it \(remove the directory by hand\)`)
+}
+
+// TestAFeatureMayStartWithADash: after "--", an argument starting with
+// "-" is an argument; a negative count is a count, not a flag.
+func (s *cmdSuite) TestAFeatureMayStartWithADash(c *gc.C) {
+	ok(c, s.run(c, "", "set", "agent", "--", "-odd", "pause"))
+	ok(c, s.run(c, "", "set", "--", "agent", "-x"))
+	c.Check(s.content(c, "agent"), gc.Equals, "-odd pause\n-x\n")
+	ok(c, s.run(c, "", "release", "agent", "--", "-odd", "2"))
+	failed(c, s.run(c, "", "release", "agent", "--", "-odd", "-1"), 1,
+		`wrench: release: .*count must be at least 1.*`)
+	failed(c, s.run(c, "", "release", "agent", "a", "-1"), 1,
+		`wrench: release: .*count must be at least 1.*`)
+	ok(c, s.run(c, "", "unset", "agent", "--", "-x"))
+	c.Check(s.content(c, "agent"), gc.Matches, `-odd \S*pause\S*\n`)
+}
+
+func (s *cmdSuite) TestVersion(c *gc.C) {
+	for _, args := range [][]string{{"--version"}, {"-version"}, {"--datadir", "/nowhere", "--version"}} {
+		r := runBinary(c, s.bin, "", args...)
+		ok(c, r)
+		c.Check(r.stdout, gc.Matches, `wrench (\(devel\)|v\S+) go\S+ \w+/\w+\n`)
+	}
+	r := runBinary(c, s.bin, "", "--help")
+	c.Check(r.stdout, gc.Matches, `(?s).*\n  --version .*`)
+}
+
+// TestHelpShowsTheTriggerLanguage: the commands that take a trigger, and
+// help triggers, show the grammar and every action.
+func (s *cmdSuite) TestHelpShowsTheTriggerLanguage(c *gc.C) {
+	for _, args := range [][]string{{"help", "set"}, {"set", "--help"}, {"help", "release"}, {"help", "triggers"}} {
+		r := runBinary(c, s.bin, "", args...)
+		ok(c, r)
+		c.Check(r.stdout, gc.Matches, `(?s).*trigger = term \{ "->" term \} \[ "->repeat" \].*`)
+		for _, action := range []string{"on, return", "off", "sleep\\(D\\)", "pause", "panic", "exit\\(N\\)", "print"} {
+			c.Check(r.stdout, gc.Matches, `(?s).*\n  `+action+` .*`, gc.Commentf("wrench %q: %s", args, action))
+		}
+	}
+	r := runBinary(c, s.bin, "", "help", "unset")
+	c.Check(strings.Contains(r.stdout, "trigger ="), gc.Equals, false)
+}
+
+// TestFlagsAreSpelledWithTwoDashes: no message or help says "-datadir".
+func (s *cmdSuite) TestFlagsAreSpelledWithTwoDashes(c *gc.C) {
+	oneDash := regexp.MustCompile(`(^|[^-])-(datadir|uid|json|version)\b`)
+	for _, args := range [][]string{
+		{"--datadir"}, {"-datadir"}, {"list", "--datadir"}, {"check", "--uid"}, {"check", "-uid", "x"},
+		{"list", "-json=x"}, {"--help"}, {"help", "check"}, {"help", "set"}, {"-bogus"}, {"set", "-json", "a", "b"},
+	} {
+		r := runBinary(c, s.bin, "", args...)
+		for _, out := range []string{r.stdout, r.stderr} {
+			c.Check(oneDash.FindString(out), gc.Equals, "", gc.Commentf("wrench %q: %q", args, out))
+		}
+	}
 }
 
 func (s *cmdSuite) TestCheck(c *gc.C) {

@@ -121,7 +121,11 @@ ok       %[1]s/agent:1: a on
 }
 
 func (s *cmdSuite) TestNegativeUID(c *gc.C) {
-	failed(c, s.run(c, "", "check", "--uid", "-1"), 1, `wrench: check: wrench.CheckUser: uid -1 is negative`)
+	// A negative uid is a value, not a flag, and the message is the
+	// command's, not the Go API's.
+	for _, args := range [][]string{{"--uid", "-1"}, {"--uid", "-5", "--json"}, {"--uid=-5"}, {"agent", "--uid", "-5"}} {
+		failed(c, s.run(c, "", append([]string{"check"}, args...)...), 1, `wrench: check: uid -\d is negative`)
+	}
 }
 
 func (s *cmdSuite) TestFIFOAndSymlinkAreReportedWithoutBlocking(c *gc.C) {

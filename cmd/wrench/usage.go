@@ -4,7 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
+	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -28,11 +28,58 @@ Commands:
 	tw.Flush()
 	fmt.Fprintf(w, `
 Options:
-  --datadir DIR  the data directory (default %s, so rules are in %s)
+  --datadir DIR  the data directory: rules are in DIR/wrench (default %s)
+  --version      print the version and exit
+
+Flags may follow the arguments; "--" ends the flags, so an argument after it
+may start with "-" (wrench set agent -- -odd-feature).
 
 Exit status: 0 done; 1 failed, or check found a problem; 2 the command line
-is wrong. Run "wrench help COMMAND" for a command's details.
-`, defaultDataDir, filepath.Join(defaultDataDir, "wrench"))
+is wrong. Run "wrench help COMMAND" for a command's details, and "wrench help
+triggers" for the trigger language.
+`, dataDirDefault())
+}
+
+// triggerHelp is the trigger language, as help set, help release and
+// help triggers show it.
+const triggerHelp = `Triggers:
+  TRIGGER is one field: terms joined by "->", optionally ending in
+  "->repeat". Quote it for the shell: "->" and "*" mean something there.
+
+    trigger = term { "->" term } [ "->repeat" ]
+    term    = [ PROB "%" ] [ COUNT "*" ] ACTION [ "(" ARG ")" ]
+
+  PROB is a chance, above 0 and at most 100 (30%, 12.5%); COUNT is a whole
+  number, at least 1. Each call walks the terms in order: a term whose
+  count is used up is skipped, a term whose chance misses passes the call
+  on to the next. The first term that passes fires: its count goes down by
+  one and its action runs. When no term fires, IsActive returns false. Once
+  every term has a count and all are spent, "->repeat" starts the counts
+  over; without it the rule is spent and returns false.
+
+  ACTION       what the call that fires does
+  on, return   IsActive returns true (a bare feature means on)
+  off          returns false
+  sleep(D)     sleeps D (a Go duration: 250ms, 2s; a bare number is
+               milliseconds), then returns false
+  pause        blocks until the rule changes (rewritten, touched, removed)
+               or wrench is disabled, then is evaluated afresh
+  panic        panics with a value naming category and feature
+  exit(N)      logs, then ends the process with status N (default 1)
+  print        logs that the point was reached, returns false
+
+  Examples:
+    wrench set agent refuse-upgrade                   every call
+    wrench set agent fail-lease 30%on                 about 30% of calls
+    wrench set agent run-hook '2*on->1*off->repeat'   2 calls out of 3
+    wrench set agent slow-dial 'sleep(2s)'            each call sleeps 2s
+    wrench set agent start-hook pause                 hold every call...
+    wrench release agent start-hook 2                 ...and let 2 through
+`
+
+// printTriggers prints the trigger language.
+func printTriggers(w io.Writer) {
+	io.WriteString(w, triggerHelp)
 }
 
 // printCommandUsage prints one command's help.
@@ -58,16 +105,37 @@ func printCommandUsage(w io.Writer, c *command) {
 		}
 		if f.Name == "datadir" {
 			name = " DIR"
-			usage += " (default " + defaultDataDir + ")"
+			usage += " (default " + dataDirDefault() + ")"
 		}
 		fmt.Fprintf(tw, "  --%s%s\t%s\n", f.Name, name, usage)
 	})
 	tw.Flush()
+	if c.trigger {
+		fmt.Fprintf(w, "\n%s", triggerHelp)
+	}
 }
 
-// defaultDataDir is the library's default data directory, which --datadir
-// overrides.
-var defaultDataDir = wrench.DataDir()
+// dataDirVariable names the environment variable that, when set, is the
+// default for --datadir, so a test harness or an operator's shell points
+// every command at one data directory.
+const dataDirVariable = "WRENCH_DATADIR"
+
+// defaultDataDir is what --datadir defaults to: $WRENCH_DATADIR, or the
+// library's default data directory.
+var defaultDataDir = func() string {
+	if dir := os.Getenv(dataDirVariable); dir != "" {
+		return dir
+	}
+	return wrench.DataDir()
+}()
+
+// dataDirDefault says what --datadir defaults to, and why.
+func dataDirDefault() string {
+	if os.Getenv(dataDirVariable) != "" {
+		return defaultDataDir + ", from $" + dataDirVariable
+	}
+	return defaultDataDir + ", or $" + dataDirVariable + " when set"
+}
 
 func capitalise(s string) string {
 	if s == "" {
