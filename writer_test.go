@@ -154,6 +154,14 @@ func (s *writerSuite) TestEditsDoWhatTheySay(c *gc.C) {
 	c.Check(wrench.IsActive("agent", "keep"), gc.Equals, true)
 	c.Assert(wrench.Unset("agent", "refuse-upgrade"), gc.IsNil)
 	c.Check(s.content(c, "agent"), gc.Equals, "\ufeffkeep on\n")
+	c.Check(wrench.IsActive("agent", "keep"), gc.Equals, true)
+
+	// And IsActive reads the edited first line after the mark.
+	s.writeFile(c, "agent", "\ufeffrefuse-upgrade off\n")
+	c.Assert(wrench.Set("agent", "refuse-upgrade", "on"), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, true)
+	c.Assert(wrench.Set("agent", "refuse-upgrade", "off"), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, false)
 }
 
 func (s *writerSuite) TestSetWritesTheCanonicalTrigger(c *gc.C) {

@@ -418,7 +418,7 @@ func (s *cmdSuite) TestDataDirFromTheEnvironment(c *gc.C) {
 	// --datadir still wins.
 	other := tempDir(c)
 	ok(c, runBinaryEnv(c, s.bin, env, "", "--datadir", other, "set", "agent", "b"))
-	c.Check(entries(c, filepath.Join(other, "wrench")), gc.DeepEquals, []string{".lock", "agent"})
+	c.Check(entries(c, filepath.Join(other, "wrench")), gc.DeepEquals, []string{lockFile(), "agent"})
 	c.Check(s.content(c, "agent"), gc.Equals, "a\n")
 
 	// And a mistyped one is an error naming it.
@@ -465,7 +465,7 @@ func (s *cmdSuite) TestClearRemovesEveryFileItCan(c *gc.C) {
 		return `cannot remove ` + regexp.QuoteMeta(filepath.Join(s.dir, name)) + `: it is a directory, not a category file \(remove it by hand\)`
 	}
 	failed(c, s.run(c, "", "clear"), 1, `wrench: clear: 2 entries not cleared: `+dirError("0first")+`; `+dirError("zzlast"))
-	c.Check(entries(c, s.dir), gc.DeepEquals, []string{".lock", "0first", "zzlast"})
+	c.Check(entries(c, s.dir), gc.DeepEquals, []string{lockFile(), "0first", "zzlast"})
 
 	// Set says what to do about such a directory: not "clear".
 	failed(c, s.run(c, "", "set", "0first", "x"), 1,
