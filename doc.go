@@ -54,6 +54,14 @@
 // does not parse is skipped and logged with file:line; the other lines
 // count.
 //
+// A UTF-8 byte-order mark at the very start of a file (as Notepad writes)
+// is skipped: it is not part of the first feature, and List and Check say
+// the file has one. A feature name may not hold an invisible formatting
+// character (a byte-order mark elsewhere, a zero-width space, a
+// bidirectional override): such a line is skipped and logged like any line
+// that does not parse, rather than silently naming a feature no call site
+// asks for.
+//
 // Category names are 1 to 64 of A-Z a-z 0-9 . _ - and do not start with
 // ".". Any other name makes IsActive false and logs an error: no path ever
 // leaves the wrench directory.
@@ -91,6 +99,11 @@
 // and all are spent, ->repeat starts the counts over and walks again in the
 // same call; without it the rule is spent. ->repeat after a term without a
 // count is a syntax error.
+//
+// PROB is checked on its digits as written: above 0 and at most 100, so
+// 100.00000000000000001% is an error, not 100%. It is held as the nearest
+// float64, so a chance with more digits than that holds reads back rounded
+// (99.99999999999999999% lists as 100%). COUNT must fit in an int.
 //
 // Counts live in the process and restart whenever the category file is
 // rewritten, touched or replaced; two processes reading one file count
@@ -147,4 +160,11 @@
 // the old one, so a reader never sees half a file. List says what the files
 // say; Check and CheckUser say whether IsActive would honour them, and why
 // not.
+//
+// Every one of them returns an error naming the data directory when it does
+// not exist or is not a directory: a mistyped directory never looks like
+// "nothing is armed". Set and Unset parse the content they are about to
+// write and write it only if IsActive would read exactly the rule asked for
+// (for Unset, no rule for the feature). Clear removes everything it can
+// before it reports, in one error, every entry it could not remove.
 package wrench
