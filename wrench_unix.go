@@ -186,11 +186,16 @@ func (c *category) reload(cf *config, seen fileKey) *snapshot {
 		return c.store(refusedSnapshot(seen, c.path, fmt.Sprintf("is %s, not a regular file", kind)))
 	}
 	f, st, err := openBeneath(dirfd, cf.wrenchDir, c.name)
-	if err != nil {
-		if err != unix.ENOENT {
-			logger.Errorf("refusing %s: %v", c.path, err)
-		}
+	switch {
+	case err == unix.EACCES || err == unix.EPERM:
+		// A refusal like any other, remembered for the state the stat
+		// saw: a chmod, chown or rewrite is a new state, tried afresh.
+		return c.store(refusedSnapshot(seen, c.path, fmt.Sprintf("cannot be opened: %v", err)))
+	case err == unix.ENOENT:
 		return nil // replaced meanwhile; the next call sees what it became
+	case err != nil:
+		logger.Errorf("refusing %s: %v", c.path, err)
+		return nil // a passing failure, such as no descriptor left: try again
 	}
 	defer f.Close()
 	key := keyOf(&st)
