@@ -91,6 +91,23 @@ func newCategory(cf *config, name string) *category {
 	return &category{name: name, path: path, pathz: append([]byte(path), 0)}
 }
 
+// hasEntry reports whether anything is at the path of the category name:
+// false means there is nothing to honour. It costs one stat and allocates
+// nothing, for the categories that are not remembered.
+func (cf *config) hasEntry(name string) bool {
+	var buf [512]byte
+	pathz := buf[:0]
+	if len(cf.wrenchDirz)+len(name)+1 > len(buf) {
+		pathz = make([]byte, 0, len(cf.wrenchDirz)+len(name)+1)
+	}
+	pathz = append(pathz, cf.wrenchDir...)
+	pathz = append(pathz, '/')
+	pathz = append(pathz, name...)
+	pathz = append(pathz, 0)
+	var st unix.Stat_t
+	return lstatz(pathz, &st) == 0
+}
+
 // current returns the snapshot of the category file as it is on disk now,
 // or nil when there is nothing to honour (no directory, no file, refused).
 //
