@@ -1,6 +1,7 @@
 package wrench
 
 import (
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -114,7 +115,7 @@ func (cf *config) forget(name string) {
 			name, maxFilelessCategories, cf.wrenchDir)
 	}
 	if logger.IsTraceEnabled() {
-		logger.Tracef("no file %s/%s", cf.wrenchDir, name)
+		logger.Tracef("no file %s", filepath.Join(cf.wrenchDir, name))
 	}
 }
 

@@ -5,6 +5,7 @@ package wrench_test
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -46,9 +47,9 @@ func init() {
 // repeatingAgent is a running agent process of another user.
 type repeatingAgent struct {
 	c      *gc.C
-	in     *os.File
+	in     io.WriteCloser
 	out    *bufio.Scanner
-	stderr strings.Builder
+	stderr *os.File // a file, not a pipe: read while the agent runs, without a race
 	wait   func() error
 }
 
@@ -60,14 +61,16 @@ func startAgentAs(c *gc.C, uid int, dataDir string) *repeatingAgent {
 	cmd := childProcess("repeat", dataDir)
 	cmd.Path, cmd.Args[0] = bin, bin
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(uid)}}
-	a := &repeatingAgent{c: c}
-	cmd.Stderr = &a.stderr
+	stderr, err := os.CreateTemp(tempDir(c), "stderr")
+	c.Assert(err, gc.IsNil)
+	a := &repeatingAgent{c: c, stderr: stderr}
+	cmd.Stderr = stderr
 	stdin, err := cmd.StdinPipe()
 	c.Assert(err, gc.IsNil)
 	stdout, err := cmd.StdoutPipe()
 	c.Assert(err, gc.IsNil)
 	c.Assert(cmd.Start(), gc.IsNil)
-	a.in = stdin.(*os.File)
+	a.in = stdin
 	a.out = bufio.NewScanner(stdout)
 	a.wait = cmd.Wait
 	return a
@@ -77,7 +80,7 @@ func startAgentAs(c *gc.C, uid int, dataDir string) *repeatingAgent {
 func (a *repeatingAgent) ask(n int, feature string) (answer string, trues int, reloads int64) {
 	_, err := fmt.Fprintf(a.in, "%d %s\n", n, feature)
 	a.c.Assert(err, gc.IsNil)
-	a.c.Assert(a.out.Scan(), gc.Equals, true, gc.Commentf("agent's stderr: %s", a.stderr.String()))
+	a.c.Assert(a.out.Scan(), gc.Equals, true, gc.Commentf("agent's stderr: %s", a.log()))
 	_, err = fmt.Sscanf(a.out.Text(), "%s trues=%d reloads=%d", &answer, &trues, &reloads)
 	a.c.Assert(err, gc.IsNil, gc.Commentf("agent said %q", a.out.Text()))
 	return answer, trues, reloads
@@ -86,8 +89,15 @@ func (a *repeatingAgent) ask(n int, feature string) (answer string, trues int, r
 // stop ends the agent and returns what it logged.
 func (a *repeatingAgent) stop() string {
 	a.in.Close()
-	a.c.Assert(a.wait(), gc.IsNil, gc.Commentf("agent's stderr: %s", a.stderr.String()))
-	return a.stderr.String()
+	a.c.Assert(a.wait(), gc.IsNil, gc.Commentf("agent's stderr: %s", a.log()))
+	return a.log()
+}
+
+// log is what the agent has logged so far.
+func (a *repeatingAgent) log() string {
+	data, err := os.ReadFile(a.stderr.Name())
+	a.c.Assert(err, gc.IsNil)
+	return string(data)
 }
 
 func (s *euidSuite) TestUnopenableFileIsRefusedOncePerState(c *gc.C) {
