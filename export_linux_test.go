@@ -5,6 +5,3 @@ import "golang.org/x/sys/unix"
 // RawLstat is the one system call IsActive makes when there is no file,
 // with nothing around it: the floor the benchmarks compare against.
 func RawLstat(pathz []byte, st *unix.Stat_t) unix.Errno { return lstatz(pathz, st) }
-
-// RawFstat is the hot path's check of the kept directory descriptor.
-func RawFstat(fd int, st *unix.Stat_t) unix.Errno { return fstatQuick(fd, st) }

@@ -19,11 +19,3 @@ func lstatz(pathz []byte, st *unix.Stat_t) unix.Errno {
 		uintptr(unsafe.Pointer(&pathz[0])), uintptr(unsafe.Pointer(st)), unix.AT_SYMLINK_NOFOLLOW, 0, 0)
 	return errno
 }
-
-// fstatQuick fstats a descriptor of a local directory. It is a raw system
-// call: fstat of an open descriptor does not block, so the scheduler need
-// not be told, which saves a fair share of the hot path's cost.
-func fstatQuick(fd int, st *unix.Stat_t) unix.Errno {
-	_, _, errno := unix.RawSyscall(unix.SYS_FSTAT, uintptr(fd), uintptr(unsafe.Pointer(st)), 0)
-	return errno
-}

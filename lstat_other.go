@@ -15,14 +15,3 @@ func lstatz(pathz []byte, st *unix.Stat_t) unix.Errno {
 	}
 	return 0
 }
-
-// fstatQuick fstats a descriptor.
-func fstatQuick(fd int, st *unix.Stat_t) unix.Errno {
-	if err := unix.Fstat(fd, st); err != nil {
-		if errno, ok := err.(unix.Errno); ok {
-			return errno
-		}
-		return unix.EIO
-	}
-	return 0
-}

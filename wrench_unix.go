@@ -91,12 +91,29 @@ func newCategory(cf *config, name string) *category {
 	return &category{name: name, path: path, pathz: append([]byte(path), 0)}
 }
 
+// hasEntry reports whether anything is at the path of the category name:
+// false means there is nothing to honour. It costs one stat and allocates
+// nothing, for the categories that are not remembered.
+func (cf *config) hasEntry(name string) bool {
+	var buf [512]byte
+	pathz := buf[:0]
+	if len(cf.wrenchDirz)+len(name)+1 > len(buf) {
+		pathz = make([]byte, 0, len(cf.wrenchDirz)+len(name)+1)
+	}
+	pathz = append(pathz, cf.wrenchDir...)
+	pathz = append(pathz, '/')
+	pathz = append(pathz, name...)
+	pathz = append(pathz, 0)
+	var st unix.Stat_t
+	return lstatz(pathz, &st) == 0
+}
+
 // current returns the snapshot of the category file as it is on disk now,
 // or nil when there is nothing to honour (no directory, no file, refused).
 //
 // The common cases cost one system call (no directory, no file) or two (the
-// file is unchanged: a stat of its path and an fstat of the directory
-// descriptor kept from when it was read).
+// file is unchanged: a stat of its path and a stat of the wrench
+// directory's path, which must still name the directory it was read from).
 func (c *category) current(cf *config) *snapshot {
 	var st unix.Stat_t
 	if errno := lstatz(c.pathz, &st); errno != 0 {
@@ -114,7 +131,7 @@ func (c *category) current(cf *config) *snapshot {
 		if s.rules == nil {
 			return nil // refused in this very state, and logged then
 		}
-		if cf.dir.trusted(cf.euid) {
+		if cf.dir.trusted(cf) {
 			return s
 		}
 	}
@@ -142,7 +159,7 @@ func (c *category) changed(cf *config, snap *snapshot) bool {
 	if lstatz(c.pathz, &st) != 0 {
 		return true
 	}
-	return keyOf(&st) != snap.key || !cf.dir.trusted(cf.euid)
+	return keyOf(&st) != snap.key || !cf.dir.trusted(cf)
 }
 
 // statFailed logs, once until it changes, why the category path cannot be
@@ -186,11 +203,16 @@ func (c *category) reload(cf *config, seen fileKey) *snapshot {
 		return c.store(refusedSnapshot(seen, c.path, fmt.Sprintf("is %s, not a regular file", kind)))
 	}
 	f, st, err := openBeneath(dirfd, cf.wrenchDir, c.name)
-	if err != nil {
-		if err != unix.ENOENT {
-			logger.Errorf("refusing %s: %v", c.path, err)
-		}
+	switch {
+	case err == unix.EACCES || err == unix.EPERM:
+		// A refusal like any other, remembered for the state the stat
+		// saw: a chmod, chown or rewrite is a new state, tried afresh.
+		return c.store(refusedSnapshot(seen, c.path, fmt.Sprintf("cannot be opened: %v", err)))
+	case err == unix.ENOENT:
 		return nil // replaced meanwhile; the next call sees what it became
+	case err != nil:
+		logger.Errorf("refusing %s: %v", c.path, err)
+		return nil // a passing failure, such as no descriptor left: try again
 	}
 	defer f.Close()
 	key := keyOf(&st)
@@ -211,13 +233,15 @@ func (c *category) reload(cf *config, seen fileKey) *snapshot {
 	return c.store(newSnapshot(key, c.path, data))
 }
 
-// dirHandle keeps a descriptor of the verified wrench directory, so the hot
-// path checks the directory with one fstat instead of another path walk.
+// dirHandle keeps a descriptor of the verified wrench directory: it is
+// what category files are opened beneath, and it names the directory
+// their snapshots were read from.
 //
-// Readers take no lock. A descriptor is replaced by storing the new one
-// before closing the old, and a reader checks after its fstat that the one
-// it used is still current: if it is not, the number may have been reused
-// by the time fstat ran, and the reader takes the slow path instead.
+// The hot path never uses the descriptor itself, which follows the
+// directory wherever it is renamed: it checks that the wrench directory's
+// path still names that directory. Holding the descriptor open keeps the
+// directory's inode from being reused, so its device and inode numbers
+// cannot come to name another directory.
 type dirHandle struct {
 	current atomic.Pointer[dirFD] // nil when there is none
 
@@ -240,19 +264,26 @@ type dirLogged struct {
 	reason string
 }
 
-// trusted reports whether the kept directory descriptor still passes the
-// trust rules: a chmod or chown of the directory shows at once. false also
+// trusted reports whether the wrench directory's path names, now, the
+// directory the kept descriptor refers to, and whether that still passes
+// the trust rules: a chmod or chown of the directory shows at once, and
+// so does a directory renamed away, or replaced by a symbolic link (even
+// to the very directory that was trusted) or by anything else. false also
 // means "not known": the caller then verifies the directory afresh.
-func (d *dirHandle) trusted(euid int) bool {
+//
+// Only a stat of the path can tell this: a stat of the category file's
+// path follows a symbolic link in the middle, and the descriptor follows
+// the directory it was opened on.
+func (d *dirHandle) trusted(cf *config) bool {
 	kept := d.current.Load()
 	if kept == nil {
 		return false
 	}
 	var st unix.Stat_t
-	if fstatQuick(kept.fd, &st) != 0 || d.current.Load() != kept {
+	if lstatz(cf.wrenchDirz, &st) != 0 || uint64(st.Dev) != kept.dev || uint64(st.Ino) != kept.ino {
 		return false
 	}
-	return dirVerdict(ownershipOf(&st), euid) == ""
+	return dirVerdict(ownershipOf(&st), cf.euid) == ""
 }
 
 // open opens the wrench directory afresh and verifies it on the

@@ -62,6 +62,22 @@ func newCategory(cf *config, name string) *category {
 	return &category{name: name, path: filepath.Join(cf.wrenchDir, name), ntName: ntString(name)}
 }
 
+// hasEntry reports whether anything is at the path of the category name:
+// false means there is nothing to honour. It is for the categories that
+// are not remembered.
+func (cf *config) hasEntry(name string) bool {
+	ext, problem := extendedPath(filepath.Join(cf.wrenchDir, name))
+	if problem != "" {
+		return false
+	}
+	p, err := windows.UTF16PtrFromString(ext)
+	if err != nil {
+		return false
+	}
+	_, err = windows.GetFileAttributes(p)
+	return err == nil
+}
+
 // current returns the snapshot of the category file as it is on disk now,
 // or nil when there is nothing to honour (no directory, no file, refused).
 func (c *category) current(cf *config) *snapshot {
