@@ -66,6 +66,12 @@
 // ".". Any other name makes IsActive false and logs an error: no path ever
 // leaves the wrench directory.
 //
+// Asking many distinct categories is safe: each call costs the same however
+// many were asked before. wrench remembers at most 1024 categories that had
+// no file when first asked; past that a new category with no file costs one
+// stat per call and is not remembered, while a category whose file exists
+// is always remembered, so its rules' counts carry on.
+//
 // # Triggers
 //
 // A trigger is a chain of terms, each [PROB%][COUNT*]ACTION[(ARG)]:
