@@ -2,16 +2,12 @@ package wrench_test
 
 import (
 	"os"
-	"os/exec"
 	"sync"
 	"time"
 )
 
 // osChtimes sets both times of path, to touch it.
 func osChtimes(path string, t time.Time) error { return os.Chtimes(path, t, t) }
-
-// execCommand is exec.Command, named so platform test files share it.
-var execCommand = exec.Command
 
 // askConcurrently calls ask in a loop on n goroutines until stop is
 // called; stop waits for them and returns the first error any returned.

@@ -4,6 +4,7 @@ package wrench_test
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -231,7 +232,7 @@ func (s *lockSuite) TestAWriterGivesUpOnAStuckLock(c *gc.C) {
 
 // childProcessAs runs a command as uid and returns its combined output.
 func childProcessAs(c *gc.C, uid int, name string, args ...string) (string, error) {
-	cmd := execCommand(name, args...)
+	cmd := exec.Command(name, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(uid)}}
 	out, err := cmd.CombinedOutput()
 	return strings.TrimSpace(string(out)), err
