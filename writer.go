@@ -93,9 +93,15 @@ func featureTarget(op, category, feature string) (string, error) {
 // Set arms feature in category with trigger, or with a bare feature line
 // (always active) when trigger is "". The feature's line is replaced where
 // it stands, keeping its comment; a new one goes at the end. Every other
-// line is kept as written. Writing restarts the counts of every rule in the
-// file, even when the line is unchanged, which is how a spent rule is
-// re-armed.
+// line is kept as written.
+//
+// Counts live in each reading process, per rule, and carry over a rewrite
+// for every rule whose line (feature and trigger) is unchanged: setting
+// one feature never restarts another's counts, and setting a spent rule to
+// the very same trigger leaves it spent. To re-arm a spent rule, set a
+// different trigger (even an equivalent one: "1*on" after "1*return"),
+// or unset it and set it again once the process has read the file without
+// it, or restart the process.
 //
 // A category, feature or trigger IsActive would refuse or skip is refused
 // before anything is written, as is an existing file or directory IsActive

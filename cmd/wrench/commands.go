@@ -79,8 +79,13 @@ func init() {
 line and comment, and the replaced line's comment. Without TRIGGER the line
 is the bare feature, which is always active. A bad category, feature or
 trigger is refused before anything is written, and so is an existing file
-IsActive would not trust ("wrench clear CATEGORY" removes it). Writing
-restarts the counts of every rule in the file.`,
+IsActive would not trust ("wrench clear CATEGORY" removes it).
+
+Counts live in each process that reads the file, and a rule whose line is
+unchanged keeps them: setting one feature never restarts another's, and
+setting a spent rule to the same trigger leaves it spent. To re-arm it, set
+a different trigger, or unset it and set it again once the process has
+read the file without it, or restart the process.`,
 		min: 2, max: 3,
 		run: func(e *env, _ *options, args []string) error {
 			trigger := ""
