@@ -150,8 +150,12 @@ func (s *actionSuite) TestReleaseOneOfThreePausedCalls(c *gc.C) {
 	s.waitFirings(c, `agent:held: off fired (rule "1*off->pause"`, 1)
 	s.waitFirings(c, `agent:held: pause fired (rule "1*off->pause"`, 2)
 	nothingReturned(c, answers)
+	// K*off->pause lets K calls through in all: one more.
 	s.writeFile(c, "agent", "held 2*off->pause\n")
 	c.Check(receive(c, answers, "a released call"), gc.Equals, false)
+	s.waitFirings(c, `agent:held: pause fired (rule "2*off->pause"`, 1)
+	nothingReturned(c, answers)
+	s.writeFile(c, "agent", "held 3*off->pause\n")
 	c.Check(receive(c, answers, "a released call"), gc.Equals, false)
 }
 

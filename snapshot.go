@@ -109,14 +109,31 @@ func newLiveRule(r Rule) *liveRule {
 
 // carryOver makes lr, a fresh rule of a new file state, go on from old,
 // the same feature's rule in the state before, when its line is unchanged:
-// then lr shares old's counts. Any change leaves lr fresh.
+// then lr shares old's counts. The one change that also carries over is a
+// release: "K*off->pause" after "J*off->pause" with J <= K says K calls
+// pass in all, so it shares old's counts and lets K-J more through. Any
+// other change leaves lr fresh.
 func (lr *liveRule) carryOver(old *liveRule) {
 	if !lr.counted || !old.counted {
 		return // nothing counted, nothing to carry
 	}
 	if lr.Trigger == old.Trigger {
 		lr.state = old.state
+		return
 	}
+	k, ok := releasedCalls(&lr.trigger)
+	if !ok {
+		return
+	}
+	j, ok := releasedCalls(&old.trigger)
+	if !ok || k < j {
+		return
+	}
+	st := old.state
+	st.mu.Lock()
+	st.left[0] += k - j
+	st.mu.Unlock()
+	lr.state = st
 }
 
 // restart gives every term its full count again. The caller holds the

@@ -262,6 +262,11 @@ func (s *writerSuite) TestRelease(c *gc.C) {
 	c.Assert(wrench.Set("agent", "start-hook", "pause"), gc.IsNil)
 	c.Assert(wrench.Release("agent", "start-hook", 2), gc.IsNil)
 	c.Check(s.content(c, "agent"), gc.Equals, "start-hook 2*off->pause\n")
+	// Releases add up.
+	c.Assert(wrench.Release("agent", "start-hook", 1), gc.IsNil)
+	c.Check(s.content(c, "agent"), gc.Equals, "start-hook 3*off->pause\n")
+	// Paused again by hand, the sum starts again.
+	c.Assert(wrench.Set("agent", "start-hook", "pause"), gc.IsNil)
 	c.Assert(wrench.Release("agent", "start-hook", 1), gc.IsNil)
 	c.Check(s.content(c, "agent"), gc.Equals, "start-hook 1*off->pause\n")
 }

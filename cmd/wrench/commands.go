@@ -114,9 +114,15 @@ set, it refuses to edit a file IsActive would not trust.`,
 		name:    "release",
 		args:    "CATEGORY FEATURE [N]",
 		summary: "let N (default 1) more calls through a paused rule",
-		help: `Rewrites FEATURE's rule as "N*off->pause": the calls paused now are
-evaluated afresh, N of them go on, and the ones after pause again. It is
-an error if FEATURE has no rule, or its rule has no pause.`,
+		help: `Lets N more calls through FEATURE's paused rule: the calls paused now are
+evaluated afresh, N of them (or of the calls that come next) go on, and the
+ones after pause again. Releases add up: the rule is written as
+"K*off->pause", K calls in all, adding N to the K of a rule already of that
+form, so "release c f" twice writes "2*off->pause". A process that reads
+the file throughout lets exactly the sum through; one that starts later
+lets K through. "wrench set CATEGORY FEATURE pause" pauses every call again
+and starts the sum from 0. It is an error if FEATURE has no rule, or its
+rule has no pause.`,
 		min: 2, max: 3,
 		run: func(e *env, _ *options, args []string) error {
 			n := 1
