@@ -3,6 +3,7 @@ package wrench
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/juju/errors"
@@ -254,28 +255,50 @@ func lineEnding(lines []fileLine) string {
 	return "\n"
 }
 
-// releaseTrigger is the trigger that lets n more calls pass a paused rule
-// and pauses the ones after.
-func releaseTrigger(n int) string {
-	return fmt.Sprintf("%d*off->pause", n)
+// releaseTrigger is the trigger that lets n more calls pass feature's
+// paused rule r and pauses the ones after. The line "K*off->pause" says K
+// calls pass in all, so a rule already of that form gets K+n: a process
+// that reads both lines lets n more through (see liveRule.carryOver), and
+// one that reads only the last lets K+n, the sum of the releases. Any
+// other rule (a plain pause, "2*on->pause") becomes "n*off->pause".
+func releaseTrigger(path string, r Rule, n int) (string, error) {
+	k, _ := releasedCalls(&r.trigger) // 0 when r is of another form
+	if k > math.MaxInt-n {
+		return "", errors.Errorf("%s:%d: cannot release %d more calls of %q: its rule %q lets %d through already, and the total would overflow; set it to pause to start again from 0", path, r.Line, n, r.Feature, r.Trigger, k)
+	}
+	return fmt.Sprintf("%d*off->pause", k+n), nil
 }
 
-// checkRelease says why rules has no paused rule for feature to release n
-// calls of, or nil.
-func checkRelease(path string, rules []Rule, feature string, n int) error {
+// releasedCalls reports whether t is what Release writes, "K*off->pause",
+// and K: how many calls it lets through in all before pausing.
+func releasedCalls(t *trigger) (int, bool) {
+	if len(t.terms) != 2 || t.repeat {
+		return 0, false
+	}
+	off, pause := &t.terms[0], &t.terms[1]
+	if off.act != actOff || off.percent != 0 || off.count == 0 ||
+		pause.act != actPause || pause.percent != 0 || pause.count != 0 {
+		return 0, false
+	}
+	return off.count, true
+}
+
+// checkRelease finds the paused rule for feature in rules to release n
+// calls of, or says why there is none.
+func checkRelease(path string, rules []Rule, feature string, n int) (Rule, error) {
 	if n < 1 {
-		return errors.Errorf("cannot release %d calls: the count must be at least 1", n)
+		return Rule{}, errors.Errorf("cannot release %d calls: the count must be at least 1", n)
 	}
 	for _, r := range rules {
 		if r.Feature != feature {
 			continue
 		}
 		if !r.trigger.hasPause() {
-			return errors.Errorf("%s:%d: rule %q for %q has no pause, so there is nothing to release", path, r.Line, r.Trigger, feature)
+			return Rule{}, errors.Errorf("%s:%d: rule %q for %q has no pause, so there is nothing to release", path, r.Line, r.Trigger, feature)
 		}
-		return nil
+		return r, nil
 	}
-	return errors.Errorf("%s: no rule for %q, so there is nothing to release", path, feature)
+	return Rule{}, errors.Errorf("%s: no rule for %q, so there is nothing to release", path, feature)
 }
 
 // ruleFor builds the one line that arms feature with trigger and parses it

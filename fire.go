@@ -3,6 +3,7 @@ package wrench
 import (
 	"fmt"
 	"os"
+	"sync"
 	"time"
 )
 
@@ -34,6 +35,11 @@ var (
 	// exitProcess ends the process for the exit action.
 	exitProcess = os.Exit
 )
+
+// pollHold is held for reading while a paused call looks at its file, so
+// a test can hold every paused call between two looks (and rewrite the
+// file more than once meanwhile) by holding it for writing.
+var pollHold sync.RWMutex
 
 // fire chooses what rule lr does for this call and does it. again is true
 // when the call must be evaluated afresh (a pause that ended because the
@@ -93,10 +99,14 @@ func (c *category) awaitChange(cf *config, snap *snapshot, w <-chan struct{}) bo
 			return false
 		case <-tick.C:
 		}
-		if !enabled.Load() {
+		pollHold.RLock()
+		disabled := !enabled.Load()
+		moved := !disabled && (current.Load() != cf || c.changed(cf, snap))
+		pollHold.RUnlock()
+		if disabled {
 			return false
 		}
-		if current.Load() != cf || c.changed(cf, snap) {
+		if moved {
 			return true
 		}
 	}

@@ -164,9 +164,8 @@ type aclFacts struct {
 // who may change it. They are the writing half of FILE_GENERIC_WRITE and
 // FILE_ALL_ACCESS, and the generic rights that map onto them.
 //
-// FILE_WRITE_ATTRIBUTES counts because it sets timestamps: a touch restarts
-// every count of the file's rules (re-arming a spent "1*on") and releases
-// paused calls, which is arming. FILE_WRITE_EA counts because Windows grants
+// FILE_WRITE_ATTRIBUTES counts because it sets timestamps: a touch is a
+// new state of the file, which wakes paused calls to be evaluated afresh. FILE_WRITE_EA counts because Windows grants
 // it as part of "Write" and nobody needs it alone; treating every part of
 // write as write keeps the rule the same as unix's "no w bit for others".
 // FILE_DELETE_CHILD counts on a directory, where it lets the holder delete

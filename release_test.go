@@ -1,6 +1,7 @@
 package wrench_test
 
 import (
+	"os"
 	"time"
 
 	gc "gopkg.in/check.v1"
@@ -37,14 +38,15 @@ func (s *releaseSuite) TestReleaseLetsNPausedCallsThrough(c *gc.C) {
 	nothingReturned(c, returned)
 
 	// Three more: the two still paused pass, and so does one new call;
-	// the call after that pauses.
+	// the call after that pauses. Releases add up, so the line now says
+	// four calls in all.
 	c.Assert(wrench.Release("agent", "start-hook", 3), gc.IsNil)
 	c.Check(receive(c, returned, "a paused call"), gc.Equals, false)
 	c.Check(receive(c, returned, "a paused call"), gc.Equals, false)
 	c.Check(wrench.IsActive("agent", "start-hook"), gc.Equals, false)
-	s.waitFirings(c, `start-hook: off fired (rule "3*off->pause"`, 3)
+	s.waitFirings(c, `start-hook: off fired (rule "4*off->pause"`, 3)
 	go call()
-	s.waitFirings(c, `start-hook: pause fired (rule "3*off->pause"`, 1)
+	s.waitFirings(c, `start-hook: pause fired (rule "4*off->pause"`, 1)
 	nothingReturned(c, returned)
 
 	// Clearing the rule lets it go for good.
@@ -66,4 +68,14 @@ func (s *releaseSuite) TestUnsetLetsPausedCallsGo(c *gc.C) {
 	c.Check(receive(c, returned, "a paused call"), gc.Equals, false)
 	c.Check(receive(c, returned, "a paused call"), gc.Equals, false)
 	c.Check(wrench.IsActive("agent", "other"), gc.Equals, true)
+}
+
+func (s *releaseSuite) TestReleaseRefusesToOverflow(c *gc.C) {
+	path := s.writeFile(c, "agent", "start-hook 9223372036854775806*off->pause\n")
+	c.Assert(wrench.Release("agent", "start-hook", 1), gc.IsNil)
+	c.Check(wrench.Release("agent", "start-hook", 1), gc.ErrorMatches,
+		`.*[/\\]agent:1: cannot release 1 more calls of "start-hook": its rule "9223372036854775807\*off->pause" lets 9223372036854775807 through already, and the total would overflow; set it to pause to start again from 0`)
+	data, err := os.ReadFile(path)
+	c.Assert(err, gc.IsNil)
+	c.Check(string(data), gc.Equals, "start-hook 9223372036854775807*off->pause\n")
 }

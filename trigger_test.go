@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/juju/loggo/v2"
 	gc "gopkg.in/check.v1"
@@ -183,20 +182,6 @@ func (s *triggerSuite) TestRepeatWithChanceMisses(c *gc.C) {
 	s.writeFile(c, "agent", "x 50%1*on->repeat\n")
 	s.draws(10, 90, 10, 10)
 	c.Check(sequence("agent", "x", 4), gc.Equals, "TFTT")
-}
-
-func (s *triggerSuite) TestCountsRestartWhenTheFileChanges(c *gc.C) {
-	path := s.writeFile(c, "agent", "x 1*on\n")
-	c.Check(sequence("agent", "x", 2), gc.Equals, "TF")
-	// Rewritten with the same content.
-	s.writeFile(c, "agent", "x 1*on\n")
-	c.Check(sequence("agent", "x", 2), gc.Equals, "TF")
-	// Touched.
-	later := time.Now().Add(time.Hour)
-	c.Assert(osChtimes(path, later), gc.IsNil)
-	c.Check(sequence("agent", "x", 2), gc.Equals, "TF")
-	// Untouched: stays spent.
-	c.Check(sequence("agent", "x", 2), gc.Equals, "FF")
 }
 
 func (s *triggerSuite) TestRulesCountSeparately(c *gc.C) {

@@ -110,6 +110,7 @@ func isActive(categoryName, feature string) bool {
 		}
 		snap := cat.current(cf)
 		if snap == nil {
+			cat.forget() // a gap: the rules read next start fresh
 			return false
 		}
 		lr := snap.rules[feature]

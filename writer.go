@@ -108,9 +108,15 @@ func featureTarget(op, category, feature string) (string, error) {
 // Set arms feature in category with trigger, or with a bare feature line
 // (always active) when trigger is "". The feature's line is replaced where
 // it stands, keeping its comment; a new one goes at the end. Every other
-// line is kept as written. Writing restarts the counts of every rule in the
-// file, even when the line is unchanged, which is how a spent rule is
-// re-armed.
+// line is kept as written.
+//
+// Counts live in each reading process, per rule, and carry over a rewrite
+// for every rule whose line (feature and trigger) is unchanged: setting
+// one feature never restarts another's counts, and setting a spent rule to
+// the very same trigger leaves it spent. To re-arm a spent rule, set a
+// different trigger (even an equivalent one: "1*on" after "1*return"),
+// or unset it and set it again once the process has read the file without
+// it, or restart the process.
 //
 // A category, feature or trigger IsActive would refuse or skip is refused
 // before anything is written, as is an existing file or directory IsActive
@@ -162,10 +168,21 @@ func Unset(category, feature string) error {
 	})
 }
 
-// Release lets n more calls pass feature's paused rule: it rewrites the
-// rule as "N*off->pause", so calls paused now are evaluated afresh, n of
-// them go on (IsActive returns false) and the ones after pause again. It
-// is an error when feature has no rule, or its rule has no pause.
+// Release lets n more calls pass feature's paused rule, and pauses the
+// ones after. Calls paused now are evaluated afresh when the file changes:
+// n of them, or of the calls that come next, go on (IsActive returns
+// false), and the rest pause again.
+//
+// Releases add up: it writes "K*off->pause", K calls in all, adding n to
+// the K of a rule already of that form (so two Release(c, f, 1) write
+// "2*off->pause") and writing "n*off->pause" over any other. A process
+// that reads the file throughout lets exactly the sum of the releases
+// through, whether it read each rewrite or only the last; one that starts
+// later reads K and lets K calls through. Setting the rule to "pause"
+// starts the sum again from 0.
+//
+// It is an error when feature has no rule, its rule has no pause, or the
+// sum would overflow.
 func Release(category, feature string, n int) error {
 	path, err := featureTarget("Release", category, feature)
 	if err != nil {
@@ -173,11 +190,16 @@ func Release(category, feature string, n int) error {
 	}
 	return editCategory(category, editExisting, func(old []byte) ([]byte, bool, error) {
 		pf := parseFile(path, old)
-		if err := checkRelease(path, pf.rules, feature, n); err != nil {
+		r, err := checkRelease(path, pf.rules, feature, n)
+		if err != nil {
+			return nil, false, err
+		}
+		trigger, err := releaseTrigger(path, r, n)
+		if err != nil {
 			return nil, false, err
 		}
 		logger.Debugf("releasing %d calls of %s:%s in %s", n, category, feature, path)
-		return setRule(old, feature, releaseTrigger(n)), true, nil
+		return setRule(old, feature, trigger), true, nil
 	})
 }
 

@@ -90,8 +90,11 @@ func (s *writerSuite) TestSetArmsAndUnsetDisarms(c *gc.C) {
 	c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, true)
 	c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, false)
 
-	// Setting the same rule again rewrites the file, which re-arms it.
+	// Setting the same rule again keeps its count: it stays spent. A
+	// changed line re-arms it.
 	c.Assert(wrench.Set("agent", "refuse-upgrade", "2*on"), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, false)
+	c.Assert(wrench.Set("agent", "refuse-upgrade", "1*on"), gc.IsNil)
 	c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, true)
 
 	c.Assert(wrench.Unset("agent", "refuse-upgrade"), gc.IsNil)
@@ -379,6 +382,11 @@ func (s *writerSuite) TestRelease(c *gc.C) {
 	c.Assert(wrench.Set("agent", "start-hook", "pause"), gc.IsNil)
 	c.Assert(wrench.Release("agent", "start-hook", 2), gc.IsNil)
 	c.Check(s.content(c, "agent"), gc.Equals, "start-hook 2*off->pause\n")
+	// Releases add up.
+	c.Assert(wrench.Release("agent", "start-hook", 1), gc.IsNil)
+	c.Check(s.content(c, "agent"), gc.Equals, "start-hook 3*off->pause\n")
+	// Paused again by hand, the sum starts again.
+	c.Assert(wrench.Set("agent", "start-hook", "pause"), gc.IsNil)
 	c.Assert(wrench.Release("agent", "start-hook", 1), gc.IsNil)
 	c.Check(s.content(c, "agent"), gc.Equals, "start-hook 1*off->pause\n")
 }

@@ -120,7 +120,8 @@ func (s *e2eSuite) TestRootArmsOverSSH(c *gc.C) {
 	c.Assert(s.agent.logged("INFO", "machine-agent:run-hook: on fired"), gc.HasLen, 1)
 	c.Assert(s.agent.logged("ERROR", ""), gc.HasLen, 0)
 
-	// Root disarms it the same way; the rewrite restarts run-hook's count.
+	// Root disarms it the same way; run-hook's line is unchanged, so it
+	// goes on where it was (at the start of its cycle).
 	s.wrenchOK(c, "root", "unset", "machine-agent", "refuse-upgrade")
 	c.Assert(s.agent.doRounds(c, 3), gc.DeepEquals, [][]string{{runHook}, {runHook}, {}})
 }

@@ -81,8 +81,13 @@ func init() {
 line and comment, and the replaced line's comment. Without TRIGGER the line
 is the bare feature, which is always active. A bad category, feature or
 trigger is refused before anything is written, and so is an existing file
-IsActive would not trust ("wrench clear CATEGORY" removes it). Writing
-restarts the counts of every rule in the file.`,
+IsActive would not trust ("wrench clear CATEGORY" removes it).
+
+Counts live in each process that reads the file, and a rule whose line is
+unchanged keeps them: setting one feature never restarts another's, and
+setting a spent rule to the same trigger leaves it spent. To re-arm it, set
+a different trigger, or unset it and set it again once the process has
+read the file without it, or restart the process.`,
 		min: 2, max: 3,
 		run: func(e *env, _ *options, args []string) error {
 			trigger := ""
@@ -112,9 +117,15 @@ set, it refuses to edit a file IsActive would not trust.`,
 		name:    "release",
 		args:    "CATEGORY FEATURE [N]",
 		summary: "let N (default 1) more calls through a paused rule",
-		help: `Rewrites FEATURE's rule as "N*off->pause": the calls paused now are
-evaluated afresh, N of them go on, and the ones after pause again. It is
-an error if FEATURE has no rule, or its rule has no pause.`,
+		help: `Lets N more calls through FEATURE's paused rule: the calls paused now are
+evaluated afresh, N of them (or of the calls that come next) go on, and the
+ones after pause again. Releases add up: the rule is written as
+"K*off->pause", K calls in all, adding N to the K of a rule already of that
+form, so "release c f" twice writes "2*off->pause". A process that reads
+the file throughout lets exactly the sum through; one that starts later
+lets K through. "wrench set CATEGORY FEATURE pause" pauses every call again
+and starts the sum from 0. It is an error if FEATURE has no rule, or its
+rule has no pause.`,
 		min: 2, max: 3,
 		run: func(e *env, _ *options, args []string) error {
 			n := 1

@@ -430,8 +430,9 @@ func (s *cmdSuite) TestRelease(c *gc.C) {
 	ok(c, s.run(c, "", "set", "agent", "start-hook", "pause"))
 	ok(c, s.run(c, "", "release", "agent", "start-hook"))
 	c.Check(s.content(c, "agent"), gc.Equals, "start-hook 1*off->pause\n")
+	// Releases add up: the line says how many calls pass in all.
 	ok(c, s.run(c, "", "release", "agent", "start-hook", "3"))
-	c.Check(s.content(c, "agent"), gc.Equals, "start-hook 3*off->pause\n")
+	c.Check(s.content(c, "agent"), gc.Equals, "start-hook 4*off->pause\n")
 
 	ok(c, s.run(c, "", "set", "agent", "other", "on"))
 	failed(c, s.run(c, "", "release", "agent", "other"), 1,
