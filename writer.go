@@ -198,8 +198,12 @@ func Release(category, feature string, n int) error {
 		if err != nil {
 			return nil, false, err
 		}
+		data := setRule(old, feature, trigger)
+		if err := checkSet(path, data, feature, trigger); err != nil {
+			return nil, false, err
+		}
 		logger.Debugf("releasing %d calls of %s:%s in %s", n, category, feature, path)
-		return setRule(old, feature, trigger), true, nil
+		return data, true, nil
 	})
 }
 

@@ -81,7 +81,8 @@ func init() {
 line and comment, and the replaced line's comment. Without TRIGGER the line
 is the bare feature, which is always active. A bad category, feature or
 trigger is refused before anything is written, and so is an existing file
-IsActive would not trust ("wrench clear CATEGORY" removes it).
+IsActive would not trust ("wrench clear CATEGORY" removes a file; a
+directory there must be removed by hand).
 
 Counts live in each process that reads the file, and a rule whose line is
 unchanged keeps them: setting one feature never restarts another's, and
