@@ -111,10 +111,25 @@
 // float64, so a chance with more digits than that holds reads back rounded
 // (99.99999999999999999% lists as 100%). COUNT must fit in an int.
 //
-// Counts live in the process and restart whenever the category file is
-// rewritten, touched or replaced; two processes reading one file count
-// separately. Sleeping and paused calls hold no lock: many can wait at one
-// point, and every other point keeps answering.
+// Counts live in the process, per rule. A rule keeps its counts (and its
+// place in its chain) when the file is rewritten, touched or replaced, as
+// long as its own line, feature and trigger, is unchanged; a new or changed
+// line starts fresh. So Set, Unset or Release of one feature never restarts
+// another's counts, and setting a spent rule to the same trigger leaves it
+// spent: to re-arm it, set a different trigger (1*return says what 1*on
+// says, on a new line), or unset it and set it again once the process has
+// read the file without it. A file found missing or refused starts every
+// rule fresh when it is read again. Two processes reading one file count
+// separately.
+//
+// Releases add up exactly: the line K*off->pause means K calls pass in all,
+// then calls pause, and Release adds to K. A process that runs throughout
+// lets exactly the sum of every release through, whether it read each
+// release or only the last; a process that starts later reads only the
+// line and lets K calls through.
+//
+// Sleeping and paused calls hold no lock: many can wait at one point, and
+// every other point keeps answering.
 //
 // Users of FreeBSD's fail(9) or etcd's gofail will find the same terms, with
 // these differences: a chance may be a whole number (30%) or a decimal
