@@ -48,7 +48,13 @@ func makeRulesDir(path string) error {
 	case err == nil, os.IsExist(err):
 		return nil
 	case os.IsNotExist(err):
-		return errors.Annotatef(missingDataDir(filepath.Dir(path)), "cannot create %s", path)
+		// Windows says "path not found" for a data directory that is a
+		// file, too: tell the two apart, as unix's ENOTDIR does.
+		dataDir := filepath.Dir(path)
+		if fi, serr := os.Stat(dataDir); serr == nil && !fi.IsDir() {
+			return errors.Errorf("cannot create %s: data directory %s is not a directory", path, dataDir)
+		}
+		return errors.Annotatef(missingDataDir(dataDir), "cannot create %s", path)
 	}
 	return errors.Annotatef(err, "cannot create %s", path)
 }

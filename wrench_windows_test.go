@@ -297,10 +297,13 @@ func (s *windowsSuite) TestEveryCallSeesTheDisk(c *gc.C) {
 	c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, false)
 	c.Check(s.logged(loggo.INFO, "agent:refuse-upgrade: on fired"), gc.HasLen, 1)
 
-	// A touch is a new state: the counts start again.
+	// A touch is a new state, read again, but the rule's line is
+	// unchanged, so its count carries over: still spent.
+	reloads := wrench.Reloads()
 	later := time.Now().Add(time.Hour)
 	c.Assert(os.Chtimes(path, later, later), gc.IsNil)
-	c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, true)
+	c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, false)
+	c.Check(wrench.Reloads(), gc.Equals, reloads+1)
 	c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, false)
 
 	// Replaced by rename.
