@@ -284,7 +284,7 @@ func (d *dirHandle) trusted(cf *config) bool {
 	if lstatz(cf.wrenchDirz, &st) != 0 || uint64(st.Dev) != kept.dev || uint64(st.Ino) != kept.ino {
 		return false
 	}
-	return trust.DirVerdict(ownershipOf(&st), cf.euid) == ""
+	return trust.DirTrusted(ownershipOf(&st), cf.euid)
 }
 
 // open opens the wrench directory afresh and verifies it on the

@@ -17,14 +17,19 @@ type Ownership struct {
 }
 
 // DirVerdict says why a process running as euid must not trust a wrench
-// directory with these facts, or "" when it may. IsActive asks on every
-// call that finds a category file, so it allocates nothing when the answer
-// is "".
+// directory with these facts, or "" when it may.
 func DirVerdict(o Ownership, euid int) string {
 	if o.Kind != KindDirectory {
 		return NotDirectory(o.Kind)
 	}
 	return ownerModeVerdict(o, euid)
+}
+
+// DirTrusted is DirVerdict(o, euid) == "", small enough to be inlined:
+// IsActive asks it on every call that finds a category file, to learn
+// that the directory it keeps open is still trusted, and needs no words.
+func DirTrusted(o Ownership, euid int) bool {
+	return o.Kind == KindDirectory && ownerModeTrusted(o, euid)
 }
 
 // FileVerdict says why a process running as euid must not trust a category
@@ -37,6 +42,11 @@ func FileVerdict(o Ownership, euid int) string {
 		return TooBig(o.Size)
 	}
 	return ownerModeVerdict(o, euid)
+}
+
+// ownerModeTrusted is ownerModeVerdict(o, euid) == "", without the words.
+func ownerModeTrusted(o Ownership, euid int) bool {
+	return (int64(o.UID) == int64(euid) || o.UID == RootUID) && o.Perm&0o022 == 0
 }
 
 // ownerModeVerdict applies the rules shared by directories and files: the

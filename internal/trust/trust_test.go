@@ -136,11 +136,25 @@ func (*ownerSuite) TestKindsAndSize(c *gc.C) {
 	c.Check(DirVerdict(Ownership{Kind: KindDirectory, UID: euid, Perm: 0o755, Size: 10 * MaxFileSize}, euid), gc.Equals, "")
 }
 
-func (*ownerSuite) TestTrustedDirectoryAllocatesNothing(c *gc.C) {
-	// IsActive asks on every call that finds a file.
+func (*ownerSuite) TestDirTrustedIsDirVerdictSaysNothing(c *gc.C) {
+	for _, k := range allKinds {
+		for _, uid := range []uint32{RootUID, euid, otherUID} {
+			for perm := uint32(0); perm <= 0o7777; perm++ {
+				o := Ownership{Kind: k, UID: uid, Perm: perm}
+				for _, as := range []int{RootUID, euid} {
+					if DirTrusted(o, as) != (DirVerdict(o, as) == "") {
+						c.Fatalf("DirTrusted(%+v, %d) is %v; DirVerdict says %q", o, as, DirTrusted(o, as), DirVerdict(o, as))
+					}
+				}
+			}
+		}
+	}
+}
+
+func (*ownerSuite) TestDirTrustedAllocatesNothing(c *gc.C) {
 	o := Ownership{Kind: KindDirectory, UID: euid, Perm: 0o755}
 	c.Check(testing.AllocsPerRun(100, func() {
-		if DirVerdict(o, euid) != "" {
+		if !DirTrusted(o, euid) {
 			panic("refused")
 		}
 	}), gc.Equals, 0.0)
