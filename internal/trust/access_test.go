@@ -149,6 +149,7 @@ func tree() fakeNamespace {
 		"/srv/grouped":       {kind: KindDirectory, facts: ModeFacts{UID: RootUID, GID: userGID, Perm: 0o750}},
 		"/srv/link":          {kind: KindSymlink, target: "locked"},
 		"/srv/abslink":       {kind: KindSymlink, target: "/srv/data"},
+		"/srv/data/back":     {kind: KindSymlink, target: "/srv/locked"},
 		"/srv/loop":          {kind: KindSymlink, target: "loop"},
 		"/srv/file":          {kind: KindRegular, facts: ModeFacts{Perm: 0o644}},
 	}}
@@ -167,6 +168,7 @@ func (*accessSuite) TestReach(c *gc.C) {
 		// their own directory or from the root.
 		{"/srv/link/wrench", "is out of reach: /srv/locked cannot be searched by uid 1000 (mode 0700, owner uid 0)"},
 		{"/srv/abslink/wrench", ""},
+		{"/srv/data/back/wrench", "is out of reach: /srv/locked cannot be searched by uid 1000 (mode 0700, owner uid 0)"},
 		// ".." is lexical below a directory that holds no link.
 		{"/srv/data/../locked/wrench", "is out of reach: /srv/locked cannot be searched by uid 1000 (mode 0700, owner uid 0)"},
 		{"/srv/loop/wrench", "is out of reach: more than 40 symbolic links on the way"},
