@@ -8,6 +8,8 @@ import (
 	"sort"
 
 	"github.com/juju/errors"
+
+	"github.com/go-wrench/wrench/internal/trust"
 )
 
 // Report is what Check found: for the wrench directory, each category file
@@ -163,12 +165,12 @@ func check(uid int, categories []string) (Report, error) {
 		case os.IsNotExist(err):
 			r.Directory.Exists = false
 		case errors.As(err, &notDir):
-			r.Directory.Problem = fmt.Sprintf("is %s, not a directory", notDir.kind)
+			r.Directory.Problem = trust.NotDirectory(notDir.kind)
 			return r, nil
 		default:
 			// Say which directory on the way is the reason, if one is.
 			if r.Directory.Problem = who.reach(dir); r.Directory.Problem == "" {
-				r.Directory.Problem = fmt.Sprintf("cannot be opened: %v", pathErrorCause(err))
+				r.Directory.Problem = trust.CannotOpen(pathErrorCause(err))
 			}
 			return r, nil
 		}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/juju/errors"
 	"golang.org/x/sys/windows"
+
+	"github.com/go-wrench/wrench/internal/trust"
 )
 
 // shareAll lets others read, write, rename and delete a file while wrench
@@ -41,25 +43,25 @@ type fileKey struct {
 }
 
 // kind is the type of object the key describes.
-func (k fileKey) kind() fileKind {
+func (k fileKey) kind() trust.Kind {
 	switch k.fileType {
 	case windows.FILE_TYPE_DISK:
 	case windows.FILE_TYPE_PIPE:
-		return kindFIFO
+		return trust.KindFIFO
 	case windows.FILE_TYPE_CHAR:
-		return kindDevice
+		return trust.KindDevice
 	default:
-		return kindOther
+		return trust.KindOther
 	}
 	switch {
 	case k.attrs&windows.FILE_ATTRIBUTE_REPARSE_POINT != 0:
-		return kindReparsePoint
+		return trust.KindReparsePoint
 	case k.attrs&windows.FILE_ATTRIBUTE_DEVICE != 0:
-		return kindDevice
+		return trust.KindDevice
 	case k.attrs&windows.FILE_ATTRIBUTE_DIRECTORY != 0:
-		return kindDirectory
+		return trust.KindDirectory
 	}
-	return kindRegular
+	return trust.KindRegular
 }
 
 // handleState is what one open handle says about its object.
@@ -141,35 +143,35 @@ func (st handleState) verdict(dir bool, user userID) string {
 		return fmt.Sprintf("cannot read its security descriptor: %v", err)
 	}
 	if dir {
-		return aclDirVerdict(facts, user)
+		return trust.ACLDirVerdict(facts, user)
 	}
-	return aclFileVerdict(facts, user)
+	return trust.ACLFileVerdict(facts, user)
 }
 
 // facts reduces st to what the trust rules look at.
-func (st handleState) facts() (aclFacts, error) {
-	f := aclFacts{kind: st.key.kind(), size: st.key.size}
+func (st handleState) facts() (trust.ACLFacts, error) {
+	f := trust.ACLFacts{Kind: st.key.kind(), Size: st.key.size}
 	if st.sd == nil {
 		return f, nil
 	}
 	owner, _, err := st.sd.Owner()
 	if err != nil {
-		return aclFacts{}, errors.Annotate(err, "reading its owner")
+		return trust.ACLFacts{}, errors.Annotate(err, "reading its owner")
 	}
 	if owner != nil {
-		f.owner = owner.String()
+		f.Owner = owner.String()
 	}
 	// A descriptor without a DACL, and one whose DACL is NULL, both let
 	// everyone do everything.
 	dacl, _, err := st.sd.DACL()
 	switch {
 	case err == windows.ERROR_OBJECT_NOT_FOUND || err == nil && dacl == nil:
-		f.nullDACL = true
+		f.NullDACL = true
 	case err != nil:
-		return aclFacts{}, errors.Annotate(err, "reading its DACL")
+		return trust.ACLFacts{}, errors.Annotate(err, "reading its DACL")
 	default:
-		if f.dacl, err = acesOf(dacl); err != nil {
-			return aclFacts{}, errors.Trace(err)
+		if f.DACL, err = acesOf(dacl); err != nil {
+			return trust.ACLFacts{}, errors.Trace(err)
 		}
 	}
 	return f, nil
@@ -189,27 +191,27 @@ const (
 
 // acesOf reads the entries of a DACL. An entry of a type it does not know
 // is an error, which refuses the object: wrench cannot say who it lets in.
-func acesOf(acl *windows.ACL) ([]ace, error) {
-	aces := make([]ace, 0, acl.AceCount)
+func acesOf(acl *windows.ACL) ([]trust.ACE, error) {
+	aces := make([]trust.ACE, 0, acl.AceCount)
 	for i := uint32(0); i < uint32(acl.AceCount); i++ {
 		var p *windows.ACCESS_ALLOWED_ACE
 		if err := windows.GetAce(acl, i, &p); err != nil {
 			return nil, errors.Annotatef(err, "reading ACE %d", i)
 		}
-		e := ace{
-			mask:        uint32(p.Mask),
-			inherited:   p.Header.AceFlags&windows.INHERITED_ACE != 0,
-			inheritOnly: p.Header.AceFlags&windows.INHERIT_ONLY_ACE != 0,
+		e := trust.ACE{
+			Mask:        uint32(p.Mask),
+			Inherited:   p.Header.AceFlags&windows.INHERITED_ACE != 0,
+			InheritOnly: p.Header.AceFlags&windows.INHERIT_ONLY_ACE != 0,
 		}
 		// Where the SID starts: right after the mask, or after the object
 		// ACE's flags and the GUIDs they say are present.
 		sidOffset := unsafe.Offsetof(p.SidStart)
 		switch p.Header.AceType {
 		case windows.ACCESS_ALLOWED_ACE_TYPE, aceTypeAllowedCallback:
-			e.allow = true
+			e.Allow = true
 		case windows.ACCESS_DENIED_ACE_TYPE, aceTypeDeniedCallback:
 		case aceTypeAllowedObject, aceTypeAllowedCallbackObject, aceTypeDeniedObject, aceTypeDeniedCallbackObject:
-			e.allow = p.Header.AceType == aceTypeAllowedObject || p.Header.AceType == aceTypeAllowedCallbackObject
+			e.Allow = p.Header.AceType == aceTypeAllowedObject || p.Header.AceType == aceTypeAllowedCallbackObject
 			flags := p.SidStart
 			sidOffset += 4
 			if flags&windows.ACE_OBJECT_TYPE_PRESENT != 0 {
@@ -228,7 +230,7 @@ func acesOf(acl *windows.ACL) ([]ace, error) {
 		if !sid.IsValid() || sidOffset+uintptr(sid.Len()) > uintptr(p.Header.AceSize) {
 			return nil, errors.Errorf("ACE %d has an invalid SID", i)
 		}
-		e.sid = sid.String()
+		e.SID = sid.String()
 		aces = append(aces, e)
 	}
 	return aces, nil

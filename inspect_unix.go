@@ -8,10 +8,11 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"github.com/juju/errors"
 	"golang.org/x/sys/unix"
+
+	"github.com/go-wrench/wrench/internal/trust"
 )
 
 // rulesDir is the wrench directory opened for the writer, List and Check.
@@ -21,7 +22,7 @@ import (
 type rulesDir struct {
 	path string
 	fd   int
-	own  ownership
+	own  trust.Ownership
 	gid  uint32
 }
 
@@ -75,25 +76,14 @@ func (d *rulesDir) verdict(uid int) string {
 const dirOpenNeedsRead = dirOpenFlags == unix.O_RDONLY
 
 // verdictFor says why IsActive in a process of v would refuse the
-// directory, or "" when it would use it. Listing the directory is not
-// among IsActive's needs: it looks up the categories it is asked for.
+// directory, or "" when it would use it.
 func (d *rulesDir) verdictFor(v viewer) string {
-	if reason := dirVerdict(d.own, v.uid); reason != "" {
-		return reason
-	}
-	facts := modeFacts{uid: d.own.uid, gid: d.gid, perm: d.own.perm}
-	if reason := v.access(facts, 0o1, "searched"); reason != "" {
-		return reason
-	}
-	if dirOpenNeedsRead {
-		return v.access(facts, 0o4, "read")
-	}
-	return ""
+	return v.DirVerdict(d.own, d.gid, dirOpenNeedsRead)
 }
 
 // readerUID is the user whose IsActive the writer judges for: the
 // directory's owner, the one user besides root whose processes trust it.
-func (d *rulesDir) readerUID() int { return int(d.own.uid) }
+func (d *rulesDir) readerUID() int { return int(d.own.UID) }
 
 // names lists the directory's entries.
 func (d *rulesDir) names() ([]string, error) {
@@ -113,7 +103,7 @@ func (d *rulesDir) names() ([]string, error) {
 type fileState struct {
 	path       string
 	exists     bool
-	own        ownership
+	own        trust.Ownership
 	gid        uint32
 	content    []byte // nil unless read; empty for an empty file
 	unreadable string // why content is nil when the file exists
@@ -133,8 +123,8 @@ func (d *rulesDir) look(name string) (fileState, error) {
 		return fs, errors.Annotatef(err, "cannot stat %s", fs.path)
 	}
 	fs.exists, fs.own, fs.gid = true, ownershipOf(&st), st.Gid
-	if fs.own.kind != kindRegular {
-		fs.unreadable = fmt.Sprintf("is %s, not a regular file", fs.own.kind)
+	if fs.own.Kind != trust.KindRegular {
+		fs.unreadable = trust.NotRegular(fs.own.Kind)
 		return fs, nil
 	}
 	f, st, err := openBeneath(d.fd, d.path, name)
@@ -142,30 +132,30 @@ func (d *rulesDir) look(name string) (fileState, error) {
 	case err == unix.ENOENT:
 		return fileState{path: fs.path}, nil // removed meanwhile
 	case err == unix.ELOOP:
-		fs.own.kind = kindSymlink
-		fs.unreadable = fmt.Sprintf("is %s, not a regular file", kindSymlink)
+		fs.own.Kind = trust.KindSymlink
+		fs.unreadable = trust.NotRegular(trust.KindSymlink)
 		return fs, nil
 	case err != nil:
-		fs.unreadable = fmt.Sprintf("cannot be opened: %v", err)
+		fs.unreadable = trust.CannotOpen(err)
 		return fs, nil
 	}
 	defer f.Close()
 	fs.own, fs.gid = ownershipOf(&st), st.Gid // what was opened is what counts
-	if fs.own.kind != kindRegular {
-		fs.unreadable = fmt.Sprintf("is %s, not a regular file", fs.own.kind)
+	if fs.own.Kind != trust.KindRegular {
+		fs.unreadable = trust.NotRegular(fs.own.Kind)
 		return fs, nil
 	}
-	if fs.own.size > MaxFileSize {
-		fs.unreadable = fmt.Sprintf("is %d bytes, over the %d byte limit", fs.own.size, MaxFileSize)
+	if fs.own.Size > MaxFileSize {
+		fs.unreadable = trust.TooBig(fs.own.Size)
 		return fs, nil
 	}
 	data, tooBig, err := readRules(f)
 	switch {
 	case err != nil:
-		fs.unreadable = fmt.Sprintf("cannot be read: %v", err)
+		fs.unreadable = trust.CannotRead(err)
 		return fs, nil
 	case tooBig:
-		fs.unreadable = grewReason
+		fs.unreadable = trust.Grew
 		return fs, nil
 	}
 	fs.content = data
@@ -184,26 +174,16 @@ func (fs *fileState) verdictFor(v viewer) string {
 	if !fs.exists {
 		return ""
 	}
-	if reason := fileVerdict(fs.own, v.uid); reason != "" {
-		return reason
-	}
-	if reason := v.access(modeFacts{uid: fs.own.uid, gid: fs.gid, perm: fs.own.perm}, 0o4, "read"); reason != "" {
+	if reason := v.FileVerdict(fs.own, fs.gid); reason != "" {
 		return reason
 	}
 	return fs.unreadable
 }
 
-// viewer is the user a verdict is for, with the groups its process has:
-// the kernel grants read and search by the owner's bits, the group's bits
-// or the others' bits, whichever class the process falls in.
-type viewer struct {
-	uid    int
-	groups map[uint32]bool
-	// unknown says why the groups are not known, "" when they are. A
-	// grant through the group alone is then a problem that says so: it
-	// may or may not apply.
-	unknown string
-}
+// viewer is the user a verdict is for, with the groups its process has,
+// as the trust rules judge it. It is a type of its own so that Windows,
+// which judges for the current user only, can have one too.
+type viewer struct{ trust.Viewer }
 
 // viewerOf is the user uid as Check judges for it. For this very process
 // (self) that is its own groups. For another process it is the groups the
@@ -211,18 +191,18 @@ type viewer struct {
 // is what a process started for the user by login, su, sudo or an init
 // system has; a process that changed its groups itself may differ.
 func viewerOf(uid int, self bool) viewer {
-	v := viewer{uid: uid, groups: map[uint32]bool{}}
-	if uid == rootUID {
+	v := viewer{trust.Viewer{UID: uid, Groups: map[uint32]bool{}}}
+	if uid == trust.RootUID {
 		return v // root needs no permission bits
 	}
 	if self {
-		v.groups[uint32(os.Getegid())] = true
+		v.Groups[uint32(os.Getegid())] = true
 		gids, err := os.Getgroups()
 		if err != nil {
-			v.unknown = fmt.Sprintf("this process's groups cannot be read: %v", err)
+			v.Unknown = fmt.Sprintf("this process's groups cannot be read: %v", err)
 		}
 		for _, g := range gids {
-			v.groups[uint32(g)] = true
+			v.Groups[uint32(g)] = true
 		}
 		return v
 	}
@@ -230,125 +210,67 @@ func viewerOf(uid int, self bool) viewer {
 	if err != nil {
 		var unknown user.UnknownUserIdError
 		if errors.As(err, &unknown) {
-			v.unknown = fmt.Sprintf("uid %d has no user entry, so its groups are unknown", uid)
+			v.Unknown = fmt.Sprintf("uid %d has no user entry, so its groups are unknown", uid)
 		} else {
-			v.unknown = fmt.Sprintf("the groups of uid %d cannot be looked up: %v", uid, err)
+			v.Unknown = fmt.Sprintf("the groups of uid %d cannot be looked up: %v", uid, err)
 		}
 		return v
 	}
 	gids, err := u.GroupIds()
 	if err != nil {
-		v.unknown = fmt.Sprintf("the groups of uid %d (%s) cannot be looked up: %v", uid, u.Username, err)
+		v.Unknown = fmt.Sprintf("the groups of uid %d (%s) cannot be looked up: %v", uid, u.Username, err)
 		gids = nil
 	}
 	for _, g := range append(gids, u.Gid) {
 		if n, err := strconv.ParseUint(g, 10, 32); err == nil {
-			v.groups[uint32(n)] = true
+			v.Groups[uint32(n)] = true
 		}
 	}
 	return v
 }
 
-// modeFacts are what the kernel's permission check looks at.
-type modeFacts struct {
-	uid, gid, perm uint32
-}
-
-// access says why v could not read (bit 4) or search (bit 1) an object
-// with these facts, or "". Root can always. As in the kernel, only one
-// class counts: the owner's bits for the owner, the group's for a member
-// of the group, the others' for the rest.
-func (v viewer) access(o modeFacts, bit uint32, what string) string {
-	switch {
-	case v.uid == rootUID:
-		return ""
-	case int64(o.uid) == int64(v.uid):
-		if o.perm&(bit<<6) != 0 {
-			return ""
-		}
-	case v.groups[o.gid]:
-		if o.perm&(bit<<3) != 0 {
-			return ""
-		}
-		return fmt.Sprintf("cannot be %s by uid %d (mode %04o, owner uid %d, group %d, which uid %d is in)", what, v.uid, o.perm, o.uid, o.gid, v.uid)
-	case o.perm&bit != 0:
-		return ""
-	case o.perm&(bit<<3) != 0 && v.unknown != "":
-		return fmt.Sprintf("cannot be %s by uid %d unless it is in group %d (mode %04o; %s)", what, v.uid, o.gid, o.perm, v.unknown)
-	}
-	return fmt.Sprintf("cannot be %s by uid %d (mode %04o, owner uid %d)", what, v.uid, o.perm, o.uid)
-}
-
-// maxLinks bounds the symbolic links followed on the way to the wrench
-// directory, as the kernel's own limit (40 on Linux) does.
-const maxLinks = 40
-
 // reach says why a process of v could not reach the wrench directory at
-// path, or "": a directory on the way that it cannot search. The way is
-// the kernel's: the path is resolved one name at a time from the root,
-// following symbolic links, so the directories judged are the ones a
-// lookup passes through.
+// path, or "": a directory on the way that it cannot search.
 func (v viewer) reach(path string) string {
-	if v.uid == rootUID {
-		return ""
+	if v.UID == trust.RootUID {
+		return "" // root searches every directory: nothing to look at
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return fmt.Sprintf("cannot be located: %v", err)
 	}
-	todo := splitPath(filepath.Dir(abs))
-	cur, links := "/", 0
-	var st unix.Stat_t
-	if err := unix.Stat(cur, &st); err != nil {
-		return fmt.Sprintf("is out of reach: / cannot be looked at: %v", err)
-	}
-	for {
-		if reason := v.access(modeFacts{uid: st.Uid, gid: st.Gid, perm: uint32(st.Mode) & 0o7777}, 0o1, "searched"); reason != "" {
-			return fmt.Sprintf("is out of reach: %s %s", cur, reason)
-		}
-		for len(todo) > 0 && todo[0] == "." {
-			todo = todo[1:]
-		}
-		if len(todo) == 0 {
-			return ""
-		}
-		name := todo[0]
-		todo = todo[1:]
-		next := filepath.Join(cur, name) // cur holds no link, so ".." is lexical
-		if err := unix.Lstat(next, &st); err != nil {
-			if err == unix.ENOENT || err == unix.ENOTDIR {
-				return "" // nothing to reach: opening the directory says so
-			}
-			return fmt.Sprintf("is out of reach of this process: %s cannot be looked at: %v", next, err)
-		}
-		switch kindOf(uint32(st.Mode)) {
-		case kindSymlink:
-			if links++; links > maxLinks {
-				return fmt.Sprintf("is out of reach: more than %d symbolic links on the way", maxLinks)
-			}
-			target, err := os.Readlink(next)
-			if err != nil {
-				return fmt.Sprintf("is out of reach of this process: %v", err)
-			}
-			todo = append(splitPath(target), todo...)
-			if filepath.IsAbs(target) {
-				cur = "/"
-			}
-			if err := unix.Stat(cur, &st); err != nil {
-				return fmt.Sprintf("is out of reach of this process: %s cannot be looked at: %v", cur, err)
-			}
-		case kindDirectory:
-			cur = next
-		default:
-			return "" // not a directory: opening the directory says so
-		}
-	}
+	return v.Reach(abs, namespace{})
 }
 
-// splitPath is the names of path, without empty ones.
-func splitPath(path string) []string {
-	return strings.FieldsFunc(path, func(r rune) bool { return r == '/' })
+// namespace is the file system as reach walks it, through the system
+// calls a path lookup makes.
+type namespace struct{}
+
+// modeFactsOf reduces a stat to what the kernel's permission check looks at.
+func modeFactsOf(st *unix.Stat_t) trust.ModeFacts {
+	return trust.ModeFacts{UID: st.Uid, GID: st.Gid, Perm: uint32(st.Mode) & 0o7777}
 }
+
+// Stat, Lstat and Readlink make namespace a trust.Namespace.
+
+func (namespace) Stat(path string) (trust.ModeFacts, error) {
+	var st unix.Stat_t
+	err := unix.Stat(path, &st)
+	return modeFactsOf(&st), err
+}
+
+func (namespace) Lstat(path string) (trust.Kind, trust.ModeFacts, bool, error) {
+	var st unix.Stat_t
+	switch err := unix.Lstat(path, &st); {
+	case err == unix.ENOENT || err == unix.ENOTDIR:
+		return 0, trust.ModeFacts{}, false, nil
+	case err != nil:
+		return 0, trust.ModeFacts{}, false, err
+	}
+	return kindOf(uint32(st.Mode)), modeFactsOf(&st), true, nil
+}
+
+func (namespace) Readlink(path string) (string, error) { return os.Readlink(path) }
 
 // checksOtherUsers is true: on unix, Check can judge for any uid, because
 // the trust rules are about owners and mode bits.

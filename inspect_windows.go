@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 
 	"github.com/juju/errors"
+
+	"github.com/go-wrench/wrench/internal/trust"
 )
 
 // On Windows the trust rules are about owners and ACLs of the current
@@ -42,7 +44,7 @@ func openRulesDir(path string) (*rulesDir, error) {
 	if err != nil {
 		return nil, err
 	}
-	if kind := kindOfFileMode(fi.Mode()); kind != kindDirectory {
+	if kind := trust.KindOfMode(fi.Mode()); kind != trust.KindDirectory {
 		return nil, &notDirError{path: path, kind: kind}
 	}
 	reason, err := verifyPathWindows(path, true)
@@ -128,12 +130,12 @@ func (d *rulesDir) look(name string) (fileState, error) {
 		return st, errors.Annotatef(err, "cannot stat %s", st.path)
 	}
 	st.exists = true
-	if kind := kindOfFileMode(fi.Mode()); kind != kindRegular {
-		st.unreadable = fmt.Sprintf("is %s, not a regular file", kind)
+	if kind := trust.KindOfMode(fi.Mode()); kind != trust.KindRegular {
+		st.unreadable = trust.NotRegular(kind)
 		return st, nil
 	}
 	if fi.Size() > MaxFileSize {
-		st.unreadable = fmt.Sprintf("is %d bytes, over the %d byte limit", fi.Size(), MaxFileSize)
+		st.unreadable = trust.TooBig(fi.Size())
 		return st, nil
 	}
 	st.reason, st.verifyErr = verifyPathWindows(st.path, false)
@@ -142,7 +144,7 @@ func (d *rulesDir) look(name string) (fileState, error) {
 	}
 	f, err := os.Open(st.path)
 	if err != nil {
-		st.unreadable = fmt.Sprintf("cannot be opened: %v", errors.Cause(err))
+		st.unreadable = trust.CannotOpen(errors.Cause(err))
 		return st, nil
 	}
 	defer f.Close()
@@ -155,9 +157,9 @@ func (d *rulesDir) look(name string) (fileState, error) {
 	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	switch {
 	case err != nil:
-		st.unreadable = fmt.Sprintf("cannot be read: %v", err)
+		st.unreadable = trust.CannotRead(err)
 	case len(data) > MaxFileSize:
-		st.unreadable = fmt.Sprintf("grew over the %d byte limit while being read", MaxFileSize)
+		st.unreadable = trust.Grew
 	default:
 		st.content = data
 	}
@@ -179,25 +181,4 @@ func (st *fileState) verdict(uid int) string {
 		return st.reason
 	}
 	return st.unreadable
-}
-
-// kindOfFileMode reduces what Lstat says to the kinds the trust rules tell
-// apart. Go reports symbolic links and mount points (junctions) as
-// symlinks, and other reparse points as irregular.
-func kindOfFileMode(m fs.FileMode) fileKind {
-	switch {
-	case m&fs.ModeSymlink != 0:
-		return kindSymlink
-	case m.IsDir():
-		return kindDirectory
-	case m&fs.ModeNamedPipe != 0:
-		return kindFIFO
-	case m&fs.ModeDevice != 0, m&fs.ModeCharDevice != 0:
-		return kindDevice
-	case m&fs.ModeSocket != 0:
-		return kindSocket
-	case m.IsRegular():
-		return kindRegular
-	}
-	return kindOther
 }

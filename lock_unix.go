@@ -9,6 +9,8 @@ import (
 
 	"github.com/juju/errors"
 	"golang.org/x/sys/unix"
+
+	"github.com/go-wrench/wrench/internal/trust"
 )
 
 // lockOpenTries bounds how often lock looks for the lock file again when
@@ -32,7 +34,7 @@ const lockOpenTries = 100
 // directory's owner and closed to everyone else. Only a file this call
 // created is given to the owner and set to 0600.
 func (d *rulesDir) lock() (unlock func(), err error) {
-	name := lockName(int64(d.own.uid))
+	name := lockName(int64(d.own.UID))
 	path := filepath.Join(d.path, name)
 	fd, err := d.openLock(name, path)
 	if err != nil {
@@ -95,8 +97,8 @@ func (d *rulesDir) openLock(name, path string) (int, error) {
 // system to system (ELOOP, EMLINK, EFTYPE).
 func (d *rulesDir) lockOpenError(name, path string, err error) error {
 	var st unix.Stat_t
-	if unix.Fstatat(d.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && kindOf(uint32(st.Mode)) == kindSymlink {
-		return refuseLock(path, fmt.Sprintf("is %s, not a regular file", kindSymlink))
+	if unix.Fstatat(d.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && kindOf(uint32(st.Mode)) == trust.KindSymlink {
+		return refuseLock(path, trust.NotRegular(trust.KindSymlink))
 	}
 	return errors.Annotatef(err, "cannot open lock file %s", path)
 }
@@ -108,8 +110,8 @@ func (d *rulesDir) checkLock(fd int, path string) error {
 	if err := unix.Fstat(fd, &st); err != nil {
 		return errors.Annotatef(err, "cannot stat lock file %s", path)
 	}
-	if kind := kindOf(uint32(st.Mode)); kind != kindRegular {
-		return refuseLock(path, fmt.Sprintf("is %s, not a regular file", kind))
+	if kind := kindOf(uint32(st.Mode)); kind != trust.KindRegular {
+		return refuseLock(path, trust.NotRegular(kind))
 	}
 	if st.Nlink != 1 {
 		// Another name for the same file may belong to anyone: a
@@ -117,8 +119,8 @@ func (d *rulesDir) checkLock(fd int, path string) error {
 		// file the directory's owner linked in.
 		return refuseLock(path, fmt.Sprintf("has %d hard links, not 1", st.Nlink))
 	}
-	if st.Uid != d.own.uid {
-		return refuseLock(path, fmt.Sprintf("is owned by uid %d, not by the wrench directory's owner (uid %d)", st.Uid, d.own.uid))
+	if st.Uid != d.own.UID {
+		return refuseLock(path, fmt.Sprintf("is owned by uid %d, not by the wrench directory's owner (uid %d)", st.Uid, d.own.UID))
 	}
 	if perm := uint32(st.Mode) & 0o777; perm&0o077 != 0 {
 		// Whoever can open it can hold the lock and stall every writer.
@@ -131,9 +133,9 @@ func (d *rulesDir) checkLock(fd int, path string) error {
 // owner with mode 0600 whatever the umask. Root creates it for an owner
 // that is another user; anyone else creates it as its owner already.
 func (d *rulesDir) ownNewLock(fd int, path string) error {
-	if os.Geteuid() == rootUID {
-		if err := unix.Fchown(fd, int(d.own.uid), -1); err != nil {
-			return errors.Annotatef(err, "cannot give lock file %s to uid %d", path, d.own.uid)
+	if os.Geteuid() == trust.RootUID {
+		if err := unix.Fchown(fd, int(d.own.UID), -1); err != nil {
+			return errors.Annotatef(err, "cannot give lock file %s to uid %d", path, d.own.UID)
 		}
 	}
 	if err := unix.Fchmod(fd, 0o600); err != nil {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/juju/errors"
 	"golang.org/x/sys/windows"
+
+	"github.com/go-wrench/wrench/internal/trust"
 )
 
 // lock takes the lock that serialises writers of the directory, in this
@@ -69,8 +71,8 @@ func openLock(path string) (windows.Handle, error) {
 		// A directory, or a junction, cannot be opened as a file: say
 		// what is there rather than just "access denied".
 		if fi, lerr := os.Lstat(path); lerr == nil {
-			if kind := kindOfFileMode(fi.Mode()); kind != kindRegular {
-				return 0, refuseLock(path, fmt.Sprintf("is %s, not a regular file", kind))
+			if kind := trust.KindOfMode(fi.Mode()); kind != trust.KindRegular {
+				return 0, refuseLock(path, trust.NotRegular(kind))
 			}
 		}
 		return 0, errors.Annotatef(err, "cannot open lock file %s", path)
@@ -93,9 +95,9 @@ func checkLock(h windows.Handle, path string) error {
 	}
 	switch {
 	case info.FileAttributes&windows.FILE_ATTRIBUTE_REPARSE_POINT != 0:
-		return refuseLock(path, fmt.Sprintf("is %s, not a regular file", kindReparsePoint))
+		return refuseLock(path, trust.NotRegular(trust.KindReparsePoint))
 	case info.FileAttributes&windows.FILE_ATTRIBUTE_DIRECTORY != 0:
-		return refuseLock(path, fmt.Sprintf("is %s, not a regular file", kindDirectory))
+		return refuseLock(path, trust.NotRegular(trust.KindDirectory))
 	case info.NumberOfLinks != 1:
 		// Another name for the same file may belong to anyone: a
 		// writer must not hold locks on a file linked in by another.

@@ -3,7 +3,6 @@
 package wrench
 
 import (
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -44,7 +43,3 @@ func readRules(f *os.File) (data []byte, tooBig bool, err error) {
 	}
 	return data, false, nil
 }
-
-// grewReason is why a file that grew past the limit while being read is
-// refused.
-var grewReason = fmt.Sprintf("grew over the %d byte limit while being read", MaxFileSize)

@@ -10,6 +10,8 @@ import (
 
 	"github.com/juju/errors"
 	"golang.org/x/sys/windows"
+
+	"github.com/go-wrench/wrench/internal/trust"
 )
 
 // newDirSDDL is the security descriptor a wrench directory is created
@@ -20,9 +22,9 @@ import (
 // is inherited from the data directory, whose ACL on a default install
 // lets Users create files and folders in every folder beneath
 // %ProgramData% and would make the new directory refused. It is the
-// Windows counterpart of mode 0755. perms_acl_test.go holds it as ACEs and
-// checks them against the trust rules; store_windows_test.go checks that
-// this is what those ACEs say.
+// Windows counterpart of mode 0755. trust.NewDirDACL holds it as ACEs, which
+// the trust package's tests judge by its rules; store_windows_test.go checks
+// that this is what those ACEs say.
 const newDirSDDL = "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;FA;;;OW)(A;OICI;FRFX;;;BU)"
 
 // makeRulesDir creates the wrench directory with the DACL of newDirSDDL
@@ -132,7 +134,7 @@ func (d *rulesDir) remove(name string) (bool, error) {
 	if err != nil {
 		return false, errors.Annotatef(err, "cannot remove %s", path)
 	}
-	if kindOfFileMode(fi.Mode()) == kindDirectory {
+	if trust.KindOfMode(fi.Mode()) == trust.KindDirectory {
 		return false, dirNotRemoved(path)
 	}
 	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
@@ -145,7 +147,7 @@ func (d *rulesDir) remove(name string) (bool, error) {
 // point to one).
 func (d *rulesDir) isDir(name string) bool {
 	fi, err := os.Lstat(filepath.Join(d.path, name))
-	return err == nil && kindOfFileMode(fi.Mode()) == kindDirectory
+	return err == nil && trust.KindOfMode(fi.Mode()) == trust.KindDirectory
 }
 
 // sync does nothing on Windows: a directory cannot be flushed without

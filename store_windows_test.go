@@ -5,12 +5,21 @@ package wrench
 import (
 	"golang.org/x/sys/windows"
 	gc "gopkg.in/check.v1"
+
+	"github.com/go-wrench/wrench/internal/trust"
 )
 
+// sddlSuite tests the security descriptor the writer creates directories
+// with; the Test function in wrench_test.go runs it.
+type sddlSuite struct{}
+
+var _ = gc.Suite(&sddlSuite{})
+
 // TestNewDirSDDLIsNewDirDACL ties newDirSDDL, which the writer creates
-// directories with, to newDirDACL, which perms_acl_test.go judges by the
-// trust rules. Parsing needs no file system, so wine checks it in full.
-func (*aclSuite) TestNewDirSDDLIsNewDirDACL(c *gc.C) {
+// directories with, to trust.NewDirDACL, which the trust package's tests
+// judge by its rules. Parsing needs no file system, so wine checks it in
+// full.
+func (*sddlSuite) TestNewDirSDDLIsNewDirDACL(c *gc.C) {
 	sd, err := windows.SecurityDescriptorFromString(newDirSDDL)
 	c.Assert(err, gc.IsNil)
 	control, _, err := sd.Control()
@@ -27,7 +36,7 @@ func (*aclSuite) TestNewDirSDDLIsNewDirDACL(c *gc.C) {
 	c.Assert(dacl, gc.NotNil)
 	aces, err := acesOf(dacl)
 	c.Assert(err, gc.IsNil)
-	c.Check(aces, gc.DeepEquals, newDirDACL)
+	c.Check(aces, gc.DeepEquals, trust.NewDirDACL())
 	for i := uint32(0); i < uint32(dacl.AceCount); i++ {
 		var e *windows.ACCESS_ALLOWED_ACE
 		c.Assert(windows.GetAce(dacl, i, &e), gc.IsNil)

@@ -3,13 +3,14 @@
 package wrench
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/go-wrench/wrench/internal/trust"
 )
 
 // defaultDataDir is /var/lib, so rules live in /var/lib/wrench.
@@ -41,26 +42,26 @@ func keyOf(st *unix.Stat_t) fileKey {
 }
 
 // ownershipOf reduces a stat to what the trust rules look at.
-func ownershipOf(st *unix.Stat_t) ownership {
-	return ownership{kind: kindOf(uint32(st.Mode)), uid: st.Uid, perm: uint32(st.Mode) & 0o7777, size: st.Size}
+func ownershipOf(st *unix.Stat_t) trust.Ownership {
+	return trust.Ownership{Kind: kindOf(uint32(st.Mode)), UID: st.Uid, Perm: uint32(st.Mode) & 0o7777, Size: st.Size}
 }
 
-func kindOf(mode uint32) fileKind {
+func kindOf(mode uint32) trust.Kind {
 	switch mode & unix.S_IFMT {
 	case unix.S_IFREG:
-		return kindRegular
+		return trust.KindRegular
 	case unix.S_IFDIR:
-		return kindDirectory
+		return trust.KindDirectory
 	case unix.S_IFLNK:
-		return kindSymlink
+		return trust.KindSymlink
 	case unix.S_IFIFO:
-		return kindFIFO
+		return trust.KindFIFO
 	case unix.S_IFCHR, unix.S_IFBLK:
-		return kindDevice
+		return trust.KindDevice
 	case unix.S_IFSOCK:
-		return kindSocket
+		return trust.KindSocket
 	}
-	return kindOther
+	return trust.KindOther
 }
 
 // category is what wrench keeps for one category of one data directory.
@@ -199,15 +200,15 @@ func (c *category) reload(cf *config, seen fileKey) *snapshot {
 
 	// Never open what is not a regular file: a FIFO would block and a
 	// device could act on being opened. Refusing needs no descriptor.
-	if kind := kindOf(seen.mode); kind != kindRegular {
-		return c.store(refusedSnapshot(seen, c.path, fmt.Sprintf("is %s, not a regular file", kind)))
+	if kind := kindOf(seen.mode); kind != trust.KindRegular {
+		return c.store(refusedSnapshot(seen, c.path, trust.NotRegular(kind)))
 	}
 	f, st, err := openBeneath(dirfd, cf.wrenchDir, c.name)
 	switch {
 	case err == unix.EACCES || err == unix.EPERM:
 		// A refusal like any other, remembered for the state the stat
 		// saw: a chmod, chown or rewrite is a new state, tried afresh.
-		return c.store(refusedSnapshot(seen, c.path, fmt.Sprintf("cannot be opened: %v", err)))
+		return c.store(refusedSnapshot(seen, c.path, trust.CannotOpen(err)))
 	case err == unix.ENOENT:
 		return nil // replaced meanwhile; the next call sees what it became
 	case err != nil:
@@ -219,7 +220,7 @@ func (c *category) reload(cf *config, seen fileKey) *snapshot {
 	if s := c.snap.Load(); s != nil && s.key == key {
 		return s.usable() // unchanged: keep its counts
 	}
-	if reason := fileVerdict(ownershipOf(&st), cf.euid); reason != "" {
+	if reason := trust.FileVerdict(ownershipOf(&st), cf.euid); reason != "" {
 		return c.store(refusedSnapshot(key, c.path, reason))
 	}
 	data, tooBig, err := readRules(f)
@@ -228,7 +229,7 @@ func (c *category) reload(cf *config, seen fileKey) *snapshot {
 		logger.Errorf("refusing %s: %v", c.path, err)
 		return nil // a read error may pass: try again on the next call
 	case tooBig:
-		return c.store(refusedSnapshot(key, c.path, grewReason))
+		return c.store(refusedSnapshot(key, c.path, trust.Grew))
 	}
 	return c.store(newSnapshot(key, c.path, data))
 }
@@ -283,7 +284,7 @@ func (d *dirHandle) trusted(cf *config) bool {
 	if lstatz(cf.wrenchDirz, &st) != 0 || uint64(st.Dev) != kept.dev || uint64(st.Ino) != kept.ino {
 		return false
 	}
-	return dirVerdict(ownershipOf(&st), cf.euid) == ""
+	return trust.DirTrusted(ownershipOf(&st), cf.euid)
 }
 
 // open opens the wrench directory afresh and verifies it on the
@@ -298,7 +299,7 @@ func (d *dirHandle) open(cf *config) (fd int, refused fileKey, ok bool) {
 		case err == unix.ENOENT:
 		case unix.Lstat(cf.wrenchDir, &st) == nil:
 			refused = keyOf(&st)
-			d.refuse(cf.wrenchDir, refused, dirVerdict(ownershipOf(&st), cf.euid))
+			d.refuse(cf.wrenchDir, refused, trust.DirVerdict(ownershipOf(&st), cf.euid))
 		default:
 			d.refuse(cf.wrenchDir, fileKey{}, err.Error())
 		}
@@ -309,7 +310,7 @@ func (d *dirHandle) open(cf *config) (fd int, refused fileKey, ok bool) {
 		d.refuse(cf.wrenchDir, fileKey{}, err.Error())
 		return -1, refused, false
 	}
-	if reason := dirVerdict(ownershipOf(&st), cf.euid); reason != "" {
+	if reason := trust.DirVerdict(ownershipOf(&st), cf.euid); reason != "" {
 		unix.Close(fd)
 		refused = keyOf(&st)
 		d.refuse(cf.wrenchDir, refused, reason)

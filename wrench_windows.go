@@ -3,7 +3,6 @@
 package wrench
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -11,6 +10,8 @@ import (
 
 	"github.com/juju/errors"
 	"golang.org/x/sys/windows"
+
+	"github.com/go-wrench/wrench/internal/trust"
 )
 
 // userID identifies the user whose files, besides SYSTEM's and
@@ -168,7 +169,7 @@ func (c *category) reload(cf *config, h windows.Handle, st handleState) *snapsho
 		return nil
 	}
 	if len(data) > MaxFileSize {
-		return c.store(refusedSnapshot(st.key, c.path, fmt.Sprintf("grew over the %d byte limit while being read", MaxFileSize)))
+		return c.store(refusedSnapshot(st.key, c.path, trust.Grew))
 	}
 	return c.store(newSnapshot(st.key, c.path, data))
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/juju/errors"
+
+	"github.com/go-wrench/wrench/internal/trust"
 )
 
 // The writer: what the wrench command does, as functions a Go test harness
@@ -77,11 +79,11 @@ func writeSynced(f *os.File, data []byte) error {
 // notDirError says that the wrench directory's path is something else.
 type notDirError struct {
 	path string
-	kind fileKind
+	kind trust.Kind
 }
 
 func (e *notDirError) Error() string {
-	return fmt.Sprintf("%s is %s, not a directory", e.path, e.kind)
+	return e.path + " " + trust.NotDirectory(e.kind)
 }
 
 // notCompiledIn is the error every writer returns in a nowrench build.

@@ -1,4 +1,4 @@
-package wrench
+package trust
 
 import (
 	"fmt"
@@ -7,7 +7,7 @@ import (
 )
 
 // aclSuite tests the Windows trust rules. They are plain Go, so they run on
-// every platform; the Test function in wrench_test.go runs this suite.
+// every platform.
 type aclSuite struct{}
 
 var _ = gc.Suite(&aclSuite{})
@@ -16,49 +16,47 @@ const (
 	testUser  = "S-1-5-21-1111111111-2222222222-3333333333-1001"
 	otherUser = "S-1-5-21-1111111111-2222222222-3333333333-1002"
 
-	// Read-only masks as Windows writes them into ACLs.
-	fileGenericRead    = 0x00120089 // FILE_GENERIC_READ
-	fileGenericExecute = 0x001200a0 // FILE_GENERIC_EXECUTE
-	readControl        = 0x00020000
-	synchronize        = 0x00100000
-	genericRead        = 0x80000000
-	genericExecute     = 0x20000000
-	fileAllAccess      = 0x001f01ff
+	// Read-only masks as Windows writes them into ACLs, beyond those
+	// acl.go names.
+	readControl    = 0x00020000
+	synchronize    = 0x00100000
+	genericRead    = 0x80000000
+	genericExecute = 0x20000000
 )
 
 // trustedFile is a category file as a careful administrator leaves it:
 // owned by the user, full control for the user, SYSTEM and Administrators
 // (inherited), read for Users.
-func trustedFile() aclFacts {
-	return aclFacts{
-		kind:  kindRegular,
-		size:  100,
-		owner: testUser,
-		dacl: []ace{
-			{allow: true, sid: sidSystem, mask: fileAllAccess, inherited: true},
-			{allow: true, sid: sidAdministrators, mask: fileAllAccess, inherited: true},
-			{allow: true, sid: testUser, mask: fileAllAccess},
-			{allow: true, sid: "S-1-5-32-545", mask: fileGenericRead, inherited: true},
+func trustedFile() ACLFacts {
+	return ACLFacts{
+		Kind:  KindRegular,
+		Size:  100,
+		Owner: testUser,
+		DACL: []ACE{
+			{Allow: true, SID: SIDSystem, Mask: fileAllAccess, Inherited: true},
+			{Allow: true, SID: SIDAdministrators, Mask: fileAllAccess, Inherited: true},
+			{Allow: true, SID: testUser, Mask: fileAllAccess},
+			{Allow: true, SID: "S-1-5-32-545", Mask: fileGenericRead, Inherited: true},
 		},
 	}
 }
 
-func trustedDir() aclFacts {
+func trustedDir() ACLFacts {
 	f := trustedFile()
-	f.kind = kindDirectory
-	f.size = 0
+	f.Kind = KindDirectory
+	f.Size = 0
 	return f
 }
 
 // withACE is facts with one more ACE at the end of the DACL.
-func withACE(f aclFacts, e ace) aclFacts {
-	f.dacl = append(append([]ace(nil), f.dacl...), e)
+func withACE(f ACLFacts, e ACE) ACLFacts {
+	f.DACL = append(append([]ACE(nil), f.DACL...), e)
 	return f
 }
 
 func (*aclSuite) TestTrustedShapesPass(c *gc.C) {
-	c.Check(aclFileVerdict(trustedFile(), testUser), gc.Equals, "")
-	c.Check(aclDirVerdict(trustedDir(), testUser), gc.Equals, "")
+	c.Check(ACLFileVerdict(trustedFile(), testUser), gc.Equals, "")
+	c.Check(ACLDirVerdict(trustedDir(), testUser), gc.Equals, "")
 }
 
 func (*aclSuite) TestOwners(c *gc.C) {
@@ -67,16 +65,16 @@ func (*aclSuite) TestOwners(c *gc.C) {
 		reason      string
 	}{
 		{testUser, testUser, ""},
-		{sidSystem, testUser, ""},
-		{sidAdministrators, testUser, ""},
-		{sidSystem, "", ""},
-		{sidAdministrators, "", ""},
+		{SIDSystem, testUser, ""},
+		{SIDAdministrators, testUser, ""},
+		{SIDSystem, "", ""},
+		{SIDAdministrators, "", ""},
 		{otherUser, testUser, "is owned by " + otherUser + ", not by this process's user (" + testUser + "), SYSTEM or Administrators"},
 		{"S-1-1-0", testUser, "is owned by Everyone (S-1-1-0), not by this process's user (" + testUser + "), SYSTEM or Administrators"},
 		{"S-1-5-32-545", testUser, "is owned by Users (S-1-5-32-545), not by this process's user (" + testUser + "), SYSTEM or Administrators"},
 		{"S-1-5-11", testUser, "is owned by Authenticated Users (S-1-5-11), not by this process's user (" + testUser + "), SYSTEM or Administrators"},
 		{"S-1-5-7", testUser, "is owned by ANONYMOUS LOGON (S-1-5-7), not by this process's user (" + testUser + "), SYSTEM or Administrators"},
-		{sidOwnerRights, testUser, "is owned by OWNER RIGHTS (S-1-3-4), not by this process's user (" + testUser + "), SYSTEM or Administrators"},
+		{SIDOwnerRights, testUser, "is owned by OWNER RIGHTS (S-1-3-4), not by this process's user (" + testUser + "), SYSTEM or Administrators"},
 		{testUser, "", "is owned by " + testUser + ", not by SYSTEM or Administrators (this process's user is unknown)"},
 		{"", testUser, "has no owner in its security descriptor"},
 		{"", "", "has no owner in its security descriptor"},
@@ -85,10 +83,10 @@ func (*aclSuite) TestOwners(c *gc.C) {
 		// Only the owner varies: the DACL grants write to SYSTEM and
 		// Administrators alone, so it passes whoever the user is.
 		f, d := trustedFile(), trustedDir()
-		f.owner, d.owner = t.owner, t.owner
-		f.dacl, d.dacl = f.dacl[:2], d.dacl[:2]
-		c.Check(aclFileVerdict(f, t.user), gc.Equals, t.reason, comment)
-		c.Check(aclDirVerdict(d, t.user), gc.Equals, t.reason, comment)
+		f.Owner, d.Owner = t.owner, t.owner
+		f.DACL, d.DACL = f.DACL[:2], d.DACL[:2]
+		c.Check(ACLFileVerdict(f, t.user), gc.Equals, t.reason, comment)
+		c.Check(ACLDirVerdict(d, t.user), gc.Equals, t.reason, comment)
 	}
 }
 
@@ -99,9 +97,9 @@ func (*aclSuite) TestPrincipals(c *gc.C) {
 		named   string
 	}{
 		{testUser, true, ""},
-		{sidSystem, true, ""},
-		{sidAdministrators, true, ""},
-		{sidOwnerRights, true, ""},
+		{SIDSystem, true, ""},
+		{SIDAdministrators, true, ""},
+		{SIDOwnerRights, true, ""},
 		{"S-1-1-0", false, "Everyone (S-1-1-0)"},
 		{"S-1-5-32-545", false, "Users (S-1-5-32-545)"},
 		{"S-1-5-11", false, "Authenticated Users (S-1-5-11)"},
@@ -117,12 +115,12 @@ func (*aclSuite) TestPrincipals(c *gc.C) {
 	} {
 		for _, dir := range []bool{false, true} {
 			comment := gc.Commentf("sid %s, directory %v", t.sid, dir)
-			e := ace{allow: true, sid: t.sid, mask: fileWriteData}
+			e := ACE{Allow: true, SID: t.sid, Mask: fileWriteData}
 			var reason string
 			if dir {
-				reason = aclDirVerdict(withACE(trustedDir(), e), testUser)
+				reason = ACLDirVerdict(withACE(trustedDir(), e), testUser)
 			} else {
-				reason = aclFileVerdict(withACE(trustedFile(), e), testUser)
+				reason = ACLFileVerdict(withACE(trustedFile(), e), testUser)
 			}
 			if t.trusted {
 				c.Check(reason, gc.Equals, "", comment)
@@ -139,8 +137,8 @@ func (*aclSuite) TestPrincipals(c *gc.C) {
 
 func (*aclSuite) TestUnknownUserTrustsOnlySystemAndAdministrators(c *gc.C) {
 	f := trustedFile()
-	f.owner = sidSystem
-	c.Check(aclFileVerdict(f, ""), gc.Equals,
+	f.Owner = SIDSystem
+	c.Check(ACLFileVerdict(f, ""), gc.Equals,
 		"grants write (FILE_WRITE_DATA, FILE_APPEND_DATA, FILE_WRITE_EA, FILE_WRITE_ATTRIBUTES, DELETE, WRITE_DAC, WRITE_OWNER) to "+testUser+" through an explicit ACE")
 }
 
@@ -175,9 +173,9 @@ func (*aclSuite) TestAccessRights(c *gc.C) {
 		{genericRead | genericExecute | synchronize, "", ""},
 	} {
 		comment := gc.Commentf("mask %#08x", t.mask)
-		e := ace{allow: true, sid: "S-1-1-0", mask: t.mask}
-		c.Check(aclFileVerdict(withACE(trustedFile(), e), testUser), gc.Equals, grantReason(t.file, "Everyone (S-1-1-0)", false), comment)
-		c.Check(aclDirVerdict(withACE(trustedDir(), e), testUser), gc.Equals, grantReason(t.dir, "Everyone (S-1-1-0)", false), comment)
+		e := ACE{Allow: true, SID: "S-1-1-0", Mask: t.mask}
+		c.Check(ACLFileVerdict(withACE(trustedFile(), e), testUser), gc.Equals, grantReason(t.file, "Everyone (S-1-1-0)", false), comment)
+		c.Check(ACLDirVerdict(withACE(trustedDir(), e), testUser), gc.Equals, grantReason(t.dir, "Everyone (S-1-1-0)", false), comment)
 	}
 }
 
@@ -196,121 +194,109 @@ func grantReason(rights, who string, inherited bool) string {
 
 func (*aclSuite) TestInheritedAndExplicitACEs(c *gc.C) {
 	for _, inherited := range []bool{false, true} {
-		e := ace{allow: true, sid: "S-1-1-0", mask: genericWrite, inherited: inherited}
-		c.Check(aclFileVerdict(withACE(trustedFile(), e), testUser), gc.Equals,
+		e := ACE{Allow: true, SID: "S-1-1-0", Mask: genericWrite, Inherited: inherited}
+		c.Check(ACLFileVerdict(withACE(trustedFile(), e), testUser), gc.Equals,
 			grantReason("GENERIC_WRITE", "Everyone (S-1-1-0)", inherited))
-		e = ace{allow: true, sid: "S-1-5-32-545", mask: fileWriteData | fileAppendData, inherited: inherited}
-		c.Check(aclDirVerdict(withACE(trustedDir(), e), testUser), gc.Equals,
+		e = ACE{Allow: true, SID: "S-1-5-32-545", Mask: fileWriteData | fileAppendData, Inherited: inherited}
+		c.Check(ACLDirVerdict(withACE(trustedDir(), e), testUser), gc.Equals,
 			grantReason("FILE_ADD_FILE, FILE_ADD_SUBDIRECTORY", "Users (S-1-5-32-545)", inherited))
 	}
-	c.Check(aclFileVerdict(withACE(trustedFile(), ace{allow: true, sid: "S-1-1-0", mask: genericWrite, inherited: true}), testUser),
+	c.Check(ACLFileVerdict(withACE(trustedFile(), ACE{Allow: true, SID: "S-1-1-0", Mask: genericWrite, Inherited: true}), testUser),
 		gc.Equals, "grants write (GENERIC_WRITE) to Everyone (S-1-1-0) through an inherited ACE")
 }
 
 func (*aclSuite) TestInheritOnlyACEsGrantNothingHere(c *gc.C) {
 	// The CREATOR OWNER template every directory under C:\ProgramData
 	// carries, and a careless one for Users: both apply to children only.
-	for _, e := range []ace{
-		{allow: true, sid: "S-1-3-0", mask: genericAll, inherited: true, inheritOnly: true},
-		{allow: true, sid: "S-1-5-32-545", mask: genericWrite, inheritOnly: true},
+	for _, e := range []ACE{
+		{Allow: true, SID: "S-1-3-0", Mask: genericAll, Inherited: true, InheritOnly: true},
+		{Allow: true, SID: "S-1-5-32-545", Mask: genericWrite, InheritOnly: true},
 	} {
-		c.Check(aclDirVerdict(withACE(trustedDir(), e), testUser), gc.Equals, "", gc.Commentf("%+v", e))
-		c.Check(aclFileVerdict(withACE(trustedFile(), e), testUser), gc.Equals, "", gc.Commentf("%+v", e))
+		c.Check(ACLDirVerdict(withACE(trustedDir(), e), testUser), gc.Equals, "", gc.Commentf("%+v", e))
+		c.Check(ACLFileVerdict(withACE(trustedFile(), e), testUser), gc.Equals, "", gc.Commentf("%+v", e))
 		// The same ACE without the flag applies to the object itself.
-		e.inheritOnly = false
-		c.Check(aclDirVerdict(withACE(trustedDir(), e), testUser), gc.Matches, "grants write .*", gc.Commentf("%+v", e))
+		e.InheritOnly = false
+		c.Check(ACLDirVerdict(withACE(trustedDir(), e), testUser), gc.Matches, "grants write .*", gc.Commentf("%+v", e))
 	}
 }
 
 func (*aclSuite) TestDenyACEsDoNotGrant(c *gc.C) {
-	deny := ace{allow: false, sid: "S-1-1-0", mask: fileAllAccess | genericAll | genericWrite}
-	c.Check(aclFileVerdict(withACE(trustedFile(), deny), testUser), gc.Equals, "")
-	c.Check(aclDirVerdict(withACE(trustedDir(), deny), testUser), gc.Equals, "")
-	deny.inherited = true
-	c.Check(aclFileVerdict(withACE(trustedFile(), deny), testUser), gc.Equals, "")
+	deny := ACE{Allow: false, SID: "S-1-1-0", Mask: fileAllAccess | genericAll | genericWrite}
+	c.Check(ACLFileVerdict(withACE(trustedFile(), deny), testUser), gc.Equals, "")
+	c.Check(ACLDirVerdict(withACE(trustedDir(), deny), testUser), gc.Equals, "")
+	deny.Inherited = true
+	c.Check(ACLFileVerdict(withACE(trustedFile(), deny), testUser), gc.Equals, "")
 
 	// A deny ahead of an allow is not credited with taking it back.
 	f := trustedFile()
-	f.dacl = append([]ace{{allow: false, sid: "S-1-5-32-545", mask: genericWrite}}, f.dacl...)
-	f = withACE(f, ace{allow: true, sid: "S-1-5-32-545", mask: genericWrite})
-	c.Check(aclFileVerdict(f, testUser), gc.Equals, "grants write (GENERIC_WRITE) to Users (S-1-5-32-545) through an explicit ACE")
+	f.DACL = append([]ACE{{Allow: false, SID: "S-1-5-32-545", Mask: genericWrite}}, f.DACL...)
+	f = withACE(f, ACE{Allow: true, SID: "S-1-5-32-545", Mask: genericWrite})
+	c.Check(ACLFileVerdict(f, testUser), gc.Equals, "grants write (GENERIC_WRITE) to Users (S-1-5-32-545) through an explicit ACE")
 }
 
 func (*aclSuite) TestNullAndEmptyDACLs(c *gc.C) {
 	f, d := trustedFile(), trustedDir()
-	f.nullDACL, f.dacl = true, nil
-	d.nullDACL, d.dacl = true, nil
-	c.Check(aclFileVerdict(f, testUser), gc.Equals, "has a NULL DACL, which lets everyone write it")
-	c.Check(aclDirVerdict(d, testUser), gc.Equals, "has a NULL DACL, which lets everyone write it")
+	f.NullDACL, f.DACL = true, nil
+	d.NullDACL, d.DACL = true, nil
+	c.Check(ACLFileVerdict(f, testUser), gc.Equals, "has a NULL DACL, which lets everyone write it")
+	c.Check(ACLDirVerdict(d, testUser), gc.Equals, "has a NULL DACL, which lets everyone write it")
 
 	// An empty DACL grants nothing to anyone; the owner keeps its implicit
 	// rights, and the owner is trusted.
-	f.nullDACL, d.nullDACL = false, false
-	c.Check(aclFileVerdict(f, testUser), gc.Equals, "")
-	c.Check(aclDirVerdict(d, testUser), gc.Equals, "")
+	f.NullDACL, d.NullDACL = false, false
+	c.Check(ACLFileVerdict(f, testUser), gc.Equals, "")
+	c.Check(ACLDirVerdict(d, testUser), gc.Equals, "")
 
 	// The owner is judged before the DACL.
-	f.owner, f.nullDACL = "S-1-1-0", true
-	c.Check(aclFileVerdict(f, testUser), gc.Matches, "is owned by Everyone .*")
+	f.Owner, f.NullDACL = "S-1-1-0", true
+	c.Check(ACLFileVerdict(f, testUser), gc.Matches, "is owned by Everyone .*")
 }
 
 func (*aclSuite) TestFirstWritableACEIsNamed(c *gc.C) {
 	f := trustedFile()
-	f = withACE(f, ace{allow: true, sid: "S-1-5-11", mask: fileGenericRead})
-	f = withACE(f, ace{allow: true, sid: "S-1-5-32-545", mask: fileAppendData, inherited: true})
-	f = withACE(f, ace{allow: true, sid: "S-1-1-0", mask: genericAll})
-	c.Check(aclFileVerdict(f, testUser), gc.Equals, "grants write (FILE_APPEND_DATA) to Users (S-1-5-32-545) through an inherited ACE")
+	f = withACE(f, ACE{Allow: true, SID: "S-1-5-11", Mask: fileGenericRead})
+	f = withACE(f, ACE{Allow: true, SID: "S-1-5-32-545", Mask: fileAppendData, Inherited: true})
+	f = withACE(f, ACE{Allow: true, SID: "S-1-1-0", Mask: genericAll})
+	c.Check(ACLFileVerdict(f, testUser), gc.Equals, "grants write (FILE_APPEND_DATA) to Users (S-1-5-32-545) through an inherited ACE")
 }
 
 func (*aclSuite) TestKinds(c *gc.C) {
 	for _, t := range []struct {
-		kind      fileKind
+		kind      Kind
 		file, dir string
 	}{
-		{kindRegular, "", "is a regular file, not a directory"},
-		{kindDirectory, "is a directory, not a regular file", ""},
-		{kindReparsePoint, "is a reparse point (a symbolic link or junction), not a regular file",
+		{KindRegular, "", "is a regular file, not a directory"},
+		{KindDirectory, "is a directory, not a regular file", ""},
+		{KindReparsePoint, "is a reparse point (a symbolic link or junction), not a regular file",
 			"is a reparse point (a symbolic link or junction), not a directory"},
-		{kindFIFO, "is a named pipe (FIFO), not a regular file", "is a named pipe (FIFO), not a directory"},
-		{kindDevice, "is a device, not a regular file", "is a device, not a directory"},
+		{KindFIFO, "is a named pipe (FIFO), not a regular file", "is a named pipe (FIFO), not a directory"},
+		{KindDevice, "is a device, not a regular file", "is a device, not a directory"},
 	} {
 		f := trustedFile()
-		f.kind = t.kind
-		c.Check(aclFileVerdict(f, testUser), gc.Equals, t.file, gc.Commentf("%v", t.kind))
-		c.Check(aclDirVerdict(f, testUser), gc.Equals, t.dir, gc.Commentf("%v", t.kind))
+		f.Kind = t.kind
+		c.Check(ACLFileVerdict(f, testUser), gc.Equals, t.file, gc.Commentf("%v", t.kind))
+		c.Check(ACLDirVerdict(f, testUser), gc.Equals, t.dir, gc.Commentf("%v", t.kind))
 	}
 }
 
 func (*aclSuite) TestFileSize(c *gc.C) {
 	f := trustedFile()
-	f.size = MaxFileSize
-	c.Check(aclFileVerdict(f, testUser), gc.Equals, "")
-	f.size = MaxFileSize + 1
-	c.Check(aclFileVerdict(f, testUser), gc.Equals, "is 65537 bytes, over the 65536 byte limit")
+	f.Size = MaxFileSize
+	c.Check(ACLFileVerdict(f, testUser), gc.Equals, "")
+	f.Size = MaxFileSize + 1
+	c.Check(ACLFileVerdict(f, testUser), gc.Equals, "is 65537 bytes, over the 65536 byte limit")
 	// A directory's size is no concern.
 	d := trustedDir()
-	d.size = 10 * MaxFileSize
-	c.Check(aclDirVerdict(d, testUser), gc.Equals, "")
-}
-
-// newDirDACL is newDirSDDL (store_windows.go) as aclFacts holds it: the
-// DACL the writer gives a wrench directory it creates on Windows. Every
-// entry is also inherited by what is made inside (OICI), which
-// TestNewDirSDDLIsNewDirDACL (store_windows_test.go) checks along with
-// the entries themselves.
-var newDirDACL = []ace{
-	{allow: true, sid: sidSystem, mask: fileAllAccess},
-	{allow: true, sid: sidAdministrators, mask: fileAllAccess},
-	{allow: true, sid: sidOwnerRights, mask: fileAllAccess},
-	{allow: true, sid: "S-1-5-32-545", mask: fileGenericRead | fileGenericExecute},
+	d.Size = 10 * MaxFileSize
+	c.Check(ACLDirVerdict(d, testUser), gc.Equals, "")
 }
 
 // inheritedCopies is dacl as a file made beneath a directory carrying it
 // inherits it.
-func inheritedCopies(dacl []ace) []ace {
-	copies := make([]ace, len(dacl))
+func inheritedCopies(dacl []ACE) []ACE {
+	copies := make([]ACE, len(dacl))
 	for i, e := range dacl {
-		e.inherited = true
+		e.Inherited = true
 		copies[i] = e
 	}
 	return copies
@@ -319,13 +305,13 @@ func inheritedCopies(dacl []ace) []ace {
 func (*aclSuite) TestDirectoryTheWriterCreatesIsTrusted(c *gc.C) {
 	// Its owner is whoever made it: the process's user, or Administrators
 	// when an elevated administrator did.
-	for _, owner := range []string{testUser, sidAdministrators} {
+	for _, owner := range []string{testUser, SIDAdministrators} {
 		comment := gc.Commentf("owner %s", owner)
-		dir := aclFacts{kind: kindDirectory, owner: owner, dacl: newDirDACL}
-		c.Check(aclDirVerdict(dir, testUser), gc.Equals, "", comment)
+		dir := ACLFacts{Kind: KindDirectory, Owner: owner, DACL: NewDirDACL()}
+		c.Check(ACLDirVerdict(dir, testUser), gc.Equals, "", comment)
 		// The temporary files the writer renames into place inherit it.
-		file := aclFacts{kind: kindRegular, size: 100, owner: owner, dacl: inheritedCopies(newDirDACL)}
-		c.Check(aclFileVerdict(file, testUser), gc.Equals, "", comment)
+		file := ACLFacts{Kind: KindRegular, Size: 100, Owner: owner, DACL: inheritedCopies(NewDirDACL())}
+		c.Check(ACLFileVerdict(file, testUser), gc.Equals, "", comment)
 	}
 }
 
@@ -333,8 +319,8 @@ func (*aclSuite) TestDirectoryInheritingFromProgramDataIsRefused(c *gc.C) {
 	// Why the writer protects the DACL it sets: without that, a directory
 	// made in C:\ProgramData also inherits its grant to Users of
 	// (CI)(WD,AD,WEA,WA), and is refused.
-	dir := aclFacts{kind: kindDirectory, owner: testUser, dacl: append(append([]ace(nil), newDirDACL...),
-		ace{allow: true, sid: "S-1-5-32-545", mask: fileWriteData | fileAppendData | fileWriteEA | fileWriteAttributes, inherited: true})}
-	c.Check(aclDirVerdict(dir, testUser), gc.Equals, "grants write (FILE_ADD_FILE, FILE_ADD_SUBDIRECTORY, FILE_WRITE_EA, "+
+	dir := ACLFacts{Kind: KindDirectory, Owner: testUser, DACL: append(NewDirDACL(),
+		ACE{Allow: true, SID: "S-1-5-32-545", Mask: fileWriteData | fileAppendData | fileWriteEA | fileWriteAttributes, Inherited: true})}
+	c.Check(ACLDirVerdict(dir, testUser), gc.Equals, "grants write (FILE_ADD_FILE, FILE_ADD_SUBDIRECTORY, FILE_WRITE_EA, "+
 		"FILE_WRITE_ATTRIBUTES) to Users (S-1-5-32-545) through an inherited ACE")
 }
