@@ -142,3 +142,21 @@ func (s *formatSuite) TestWriterNamesAreNeverCategories(c *gc.C) {
 	}
 	c.Check(wrench.TempName("agent"), gc.Not(gc.Equals), wrench.TempName("agent"))
 }
+
+// TestEditsReadMarksAsIsActive: a byte-order mark is skipped only at the
+// very start of a file, and the writer's edits and their checks read it
+// so too.
+func (s *formatSuite) TestEditsReadMarksAsIsActive(c *gc.C) {
+	// Unsetting the first line must not make a later line's mark the
+	// file's, which would arm that line.
+	s.writeFile(c, "agent", "a\n\ufeffb\n")
+	c.Assert(wrench.Unset("agent", "a"), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "b"), gc.Equals, false)
+	c.Check(wrench.IsActive("agent", "\ufeffb"), gc.Equals, false)
+
+	// Two marks: line 1 is bad, so setting the feature it would name
+	// adds a line, and the check of that edit reads the file as IsActive.
+	s.writeFile(c, "other", "\ufeff\ufeffa on\n")
+	c.Assert(wrench.Set("other", "a", "1*on"), gc.IsNil)
+	c.Check(sequence("other", "a", 2), gc.Equals, "TF")
+}

@@ -126,6 +126,11 @@ func lineEnding(lines []Line) string {
 
 // UnsetRule returns data without feature's lines, and whether there were
 // any.
+//
+// A byte-order mark is skipped only at the very start of a file, so a line
+// that starts with one later on is a bad line. Removing the lines before
+// it must not make its mark the file's and arm it: then a blank line is
+// left in front of it, with the removed first line's ending.
 func UnsetRule(data []byte, feature string) ([]byte, bool) {
 	bom, lines := Split(data)
 	out := lines[:0:0]
@@ -136,6 +141,9 @@ func UnsetRule(data []byte, feature string) ([]byte, bool) {
 	}
 	if len(out) == len(lines) {
 		return data, false
+	}
+	if !bom && len(out) > 0 && out[0].N != 1 && strings.HasPrefix(out[0].Text, BOM) {
+		out = append([]Line{{EOL: lines[0].EOL}}, out...)
 	}
 	return Join(bom, out), true
 }

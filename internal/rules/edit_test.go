@@ -141,6 +141,9 @@ func (*editSuite) TestUnsetRuleText(c *gc.C) {
 	}, {
 		about:  "a first line after a byte-order mark, which stays",
 		before: "\ufeffa\nb\n", feature: "a", after: "\ufeffb\n", found: true,
+	}, {
+		about:  "a mark starting a later line does not become the file's",
+		before: "a\r\n\ufeffb\n", feature: "a", after: "\r\n\ufeffb\n", found: true,
 	}} {
 		c.Logf("test %d: %s", i, t.about)
 		out, found := UnsetRule([]byte(t.before), t.feature)
