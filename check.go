@@ -9,6 +9,7 @@ import (
 
 	"github.com/juju/errors"
 
+	"github.com/go-wrench/wrench/internal/rules"
 	"github.com/go-wrench/wrench/internal/trust"
 )
 
@@ -209,7 +210,7 @@ func check(uid int, categories []string) (Report, error) {
 // checkFile gives the verdict on the entry name of the directory.
 func checkFile(d *rulesDir, name string, who viewer, dirRefused bool) FileReport {
 	fr := FileReport{Category: name, Path: filepath.Join(d.path, name)}
-	if err := checkCategory(name); err != nil {
+	if err := rules.CheckCategory(name); err != nil {
 		fr.Exists = true
 		fr.Problem = fmt.Sprintf("is never read: %v", err)
 		return fr
@@ -229,7 +230,7 @@ func checkFile(d *rulesDir, name string, who viewer, dirRefused bool) FileReport
 		fr.Problem = "is ignored with its directory"
 	}
 	if fs.content != nil {
-		_, fr.BOM = skipBOM(fs.content)
+		fr.BOM, _ = rules.Split(fs.content)
 		fr.Lines = lineReports(fs.path, fs.content)
 		for i := range fr.Lines {
 			fr.Lines[i].Honoured = fr.Problem == "" && fr.Lines[i].Problem == ""
@@ -241,17 +242,13 @@ func checkFile(d *rulesDir, name string, who viewer, dirRefused bool) FileReport
 // lineReports gives the verdict on each line of a file's content that is
 // not blank or a comment, in line order.
 func lineReports(path string, content []byte) []LineReport {
-	pf := parseFile(path, content)
-	texts := make(map[int]string, len(pf.rules))
-	content, _ = skipBOM(content) // as parseFile does, so line 1's text is the rule's
-	for n, text := range lines(content) {
-		texts[n] = text
+	pf := rules.ParseFile(path, content)
+	_, lines := rules.Split(content) // as ParseFile does, so line 1's text is the rule's
+	out := make([]LineReport, 0, len(pf.Rules)+len(pf.Problems))
+	for _, r := range pf.Rules {
+		out = append(out, LineReport{Line: r.Line, Text: lines[r.Line-1].Text, Feature: r.Feature, Trigger: r.Trigger})
 	}
-	out := make([]LineReport, 0, len(pf.rules)+len(pf.problems))
-	for _, r := range pf.rules {
-		out = append(out, LineReport{Line: r.Line, Text: texts[r.Line], Feature: r.Feature, Trigger: r.Trigger})
-	}
-	for _, p := range pf.problems {
+	for _, p := range pf.Problems {
 		out = append(out, LineReport{Line: p.Line, Text: p.Text, Problem: p.Reason})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Line < out[j].Line })

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/go-wrench/wrench/internal/rules"
 )
 
 const (
@@ -68,15 +70,15 @@ func (cf *config) category(name string) *category {
 // valid one is cut short, so no caller's string, however long, is kept
 // whole; two such names that start alike are logged as one.
 func memoKey(name string) string {
-	if len(name) > maxNameLength+1 {
-		return name[:maxNameLength+1]
+	if len(name) > rules.MaxNameLength+1 {
+		return name[:rules.MaxNameLength+1]
 	}
 	return name
 }
 
 // add is category for a name not remembered yet.
 func (cf *config) add(name string) *category {
-	if err := checkCategory(name); err != nil {
+	if err := rules.CheckCategory(name); err != nil {
 		cf.badName(name, err)
 		return nil
 	}

@@ -1,6 +1,10 @@
 package wrench
 
-import "time"
+import (
+	"time"
+
+	"github.com/go-wrench/wrench/internal/rules"
+)
 
 // Hooks for tests in package wrench_test. Each setter returns a function
 // that puts the original back.
@@ -8,9 +12,9 @@ import "time"
 // SetRandomPercent replaces the source of chance draws, which must return
 // numbers in [0, 100).
 func SetRandomPercent(f func() float64) (restore func()) {
-	old := randomPercent
-	randomPercent = f
-	return func() { randomPercent = old }
+	old := rules.RandomPercent
+	rules.RandomPercent = f
+	return func() { rules.RandomPercent = old }
 }
 
 // SetSleep replaces the sleep action's wait.
@@ -36,7 +40,7 @@ func SetExit(f func(code int)) (restore func()) {
 
 // ParseTrigger parses a trigger and gives it back in canonical form.
 func ParseTrigger(s string) (string, error) {
-	t, err := parseTrigger(s)
+	t, err := rules.ParseTrigger(s)
 	if err != nil {
 		return "", err
 	}
@@ -45,12 +49,12 @@ func ParseTrigger(s string) (string, error) {
 
 // ParseFile parses a category file's content.
 func ParseFile(path string, data []byte) ([]Rule, []Problem) {
-	pf := parseFile(path, data)
-	return pf.rules, pf.problems
+	pf := rules.ParseFile(path, data)
+	return exportRules(pf.Rules), exportProblems(pf.Problems)
 }
 
 // CheckCategory exposes the category name rule.
-var CheckCategory = checkCategory
+var CheckCategory = rules.CheckCategory
 
 // Reloads is how many times a category file has been opened and verified,
 // rather than served from the snapshot of its unchanged state.

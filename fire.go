@@ -5,6 +5,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/go-wrench/wrench/internal/rules"
 )
 
 // InjectedPanic is the value the panic action panics with.
@@ -45,24 +47,24 @@ var pollHold sync.RWMutex
 // when the call must be evaluated afresh (a pause that ended because the
 // rule changed).
 func (c *category) fire(cf *config, snap *snapshot, lr *liveRule) (active, again bool) {
-	t := lr.choose()
+	t := lr.Choose()
 	if t == nil {
 		return false, false
 	}
 	w := *wake.Load()
 	lr.logFiring(c.name, t)
-	switch t.act {
-	case actOn:
+	switch t.Action {
+	case rules.On:
 		return true, false
-	case actSleep:
-		sleep(t.sleep, w)
-	case actPause:
+	case rules.Sleep:
+		sleep(t.Sleep, w)
+	case rules.Pause:
 		return false, c.awaitChange(cf, snap, w)
-	case actPanic:
+	case rules.Panic:
 		panic(&InjectedPanic{Category: c.name, Feature: lr.Feature})
-	case actExit:
-		logger.Errorf("%s:%s: exiting with status %d (rule %q)", c.name, lr.Feature, t.code, lr.Trigger)
-		exitProcess(t.code)
+	case rules.Exit:
+		logger.Errorf("%s:%s: exiting with status %d (rule %q)", c.name, lr.Feature, t.Code, lr.Trigger)
+		exitProcess(t.Code)
 	}
 	return false, false
 }
@@ -71,19 +73,19 @@ func (c *category) fire(cf *config, snap *snapshot, lr *liveRule) (active, again
 // later ones at DEBUG. An off term lets the call through, which is no
 // fault to report: it is logged at TRACE, or a release of paused calls
 // would fill an agent's log.
-func (lr *liveRule) logFiring(category string, t *term) {
-	if t.act == actOff {
+func (lr *liveRule) logFiring(category string, t *rules.Term) {
+	if t.Action == rules.Off {
 		if logger.IsTraceEnabled() {
 			logger.Tracef("%s:%s: off fired (rule %q)", category, lr.Feature, lr.Trigger)
 		}
 		return
 	}
 	if !lr.fired.Load() && lr.fired.CompareAndSwap(false, true) {
-		logger.Infof("%s:%s: %s fired (rule %q, line %d)", category, lr.Feature, t.name, lr.Trigger, lr.Line)
+		logger.Infof("%s:%s: %s fired (rule %q, line %d)", category, lr.Feature, t.Name, lr.Trigger, lr.Line)
 		return
 	}
 	if logger.IsDebugEnabled() {
-		logger.Debugf("%s:%s: %s fired (rule %q)", category, lr.Feature, t.name, lr.Trigger)
+		logger.Debugf("%s:%s: %s fired (rule %q)", category, lr.Feature, t.Name, lr.Trigger)
 	}
 }
 

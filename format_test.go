@@ -86,15 +86,6 @@ var badCategories = []string{
 	strings.Repeat("x", 65),
 }
 
-func (s *formatSuite) TestCategoryNames(c *gc.C) {
-	for _, name := range []string{"a", "machine-agent", "A.b_c-9", strings.Repeat("x", 64)} {
-		c.Check(wrench.CheckCategory(name), gc.IsNil, gc.Commentf("%q", name))
-	}
-	for _, name := range badCategories {
-		c.Check(wrench.CheckCategory(name), gc.NotNil, gc.Commentf("%q", name))
-	}
-}
-
 func (s *formatSuite) TestNoPathLeavesTheWrenchDirectory(c *gc.C) {
 	// A file a path could reach from the wrench directory, naming the
 	// feature: none of the bad names may read it.
@@ -114,12 +105,6 @@ func (s *formatSuite) TestBadCategoryLoggedOnceNamingIt(c *gc.C) {
 		wrench.IsActive("../escape", "x")
 	}
 	c.Check(s.logged(loggo.ERROR, `"../escape"`), gc.HasLen, 1)
-}
-
-func (s *formatSuite) TestCategoryErrorNamesTheCharacter(c *gc.C) {
-	c.Check(wrench.CheckCategory("café"), gc.ErrorMatches, `category name "café" has "é", outside A-Z a-z 0-9 . _ -`)
-	c.Check(wrench.CheckCategory("a\xffb"), gc.ErrorMatches, `category name "a\\xffb" has "\\xff", outside .*`)
-	c.Check(wrench.CheckCategory("x\u202e"), gc.ErrorMatches, `category name "x\\u202e" has "\\u202e", outside .*`)
 }
 
 // TestByteOrderMark: a file saved by an editor that starts it with a
@@ -149,12 +134,29 @@ func (s *formatSuite) TestByteOrderMark(c *gc.C) {
 	c.Check(problems[2].Error(), gc.Equals, `f:4: feature name "d\u200be" contains the invisible formatting character U+200B`)
 }
 
-func (s *formatSuite) TestFeatureNames(c *gc.C) {
-	rules, problems := wrench.ParseFile("f", []byte("ok.name_1-2\nünïcode\n#x\n"))
-	c.Check(problems, gc.HasLen, 0)
-	c.Assert(rules, gc.HasLen, 2)
-	c.Check(rules[0].Feature, gc.Equals, "ok.name_1-2")
-	c.Check(rules[0].Trigger, gc.Equals, "on")
-	c.Check(rules[0].Line, gc.Equals, 1)
-	c.Check(rules[1].Feature, gc.Equals, "ünïcode")
+func (s *formatSuite) TestWriterNamesAreNeverCategories(c *gc.C) {
+	c.Check(wrench.CheckCategory(wrench.LockName), gc.NotNil)
+	for _, category := range []string{"agent", "a", "x.y-z_1"} {
+		name := wrench.TempName(category)
+		c.Check(wrench.CheckCategory(name), gc.NotNil, gc.Commentf("temporary name %q", name))
+	}
+	c.Check(wrench.TempName("agent"), gc.Not(gc.Equals), wrench.TempName("agent"))
+}
+
+// TestEditsReadMarksAsIsActive: a byte-order mark is skipped only at the
+// very start of a file, and the writer's edits and their checks read it
+// so too.
+func (s *formatSuite) TestEditsReadMarksAsIsActive(c *gc.C) {
+	// Unsetting the first line must not make a later line's mark the
+	// file's, which would arm that line.
+	s.writeFile(c, "agent", "a\n\ufeffb\n")
+	c.Assert(wrench.Unset("agent", "a"), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "b"), gc.Equals, false)
+	c.Check(wrench.IsActive("agent", "\ufeffb"), gc.Equals, false)
+
+	// Two marks: line 1 is bad, so setting the feature it would name
+	// adds a line, and the check of that edit reads the file as IsActive.
+	s.writeFile(c, "other", "\ufeff\ufeffa on\n")
+	c.Assert(wrench.Set("other", "a", "1*on"), gc.IsNil)
+	c.Check(sequence("other", "a", 2), gc.Equals, "TF")
 }

@@ -11,6 +11,7 @@ func osChtimes(path string, t time.Time) error { return os.Chtimes(path, t, t) }
 
 // askConcurrently calls ask in a loop on n goroutines until stop is
 // called; stop waits for them and returns the first error any returned.
+// stop may be called more than once.
 func askConcurrently(n int, ask func() error) (stop func() error) {
 	done := make(chan struct{})
 	errs := make(chan error, n)
@@ -32,10 +33,17 @@ func askConcurrently(n int, ask func() error) (stop func() error) {
 			}
 		}()
 	}
+	var first error
+	var once sync.Once
 	return func() error {
-		close(done)
-		wg.Wait()
-		close(errs)
-		return <-errs
+		// Idempotent, so a test may also defer it for when an assertion
+		// fails before its own call.
+		once.Do(func() {
+			close(done)
+			wg.Wait()
+			close(errs)
+			first = <-errs
+		})
+		return first
 	}
 }

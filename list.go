@@ -5,6 +5,8 @@ import (
 	"sort"
 
 	"github.com/juju/errors"
+
+	"github.com/go-wrench/wrench/internal/rules"
 )
 
 // CategoryFile is what one category file says, as List reads it.
@@ -23,6 +25,60 @@ type CategoryFile struct {
 	// BOM is whether the file starts with a UTF-8 byte-order mark, which
 	// IsActive skips: it is not part of the first feature's name.
 	BOM bool
+}
+
+// Rule is one valid line of a category file: a feature and what arms it.
+type Rule struct {
+	// Feature is the name the call site passes to IsActive.
+	Feature string
+	// Trigger is the trigger in canonical form; "on" for a bare feature.
+	Trigger string
+	// Line is the line's number in its file, counting from 1.
+	Line int
+}
+
+// Problem is a line of a category file that does not parse, or a rule that
+// names a feature an earlier line already named. Its Error reads
+// "file:line: reason".
+type Problem struct {
+	// Path is the category file's path.
+	Path string
+	// Line is the line's number, counting from 1.
+	Line int
+	// Text is the line as written, without its line ending.
+	Text string
+	// Reason says why the line does not count.
+	Reason string
+}
+
+// Error implements error.
+func (p Problem) Error() string {
+	return rules.Problem(p).Error()
+}
+
+// exportRules gives the parser's rules as the API shows them: what the
+// line says, without the parsed trigger only evaluation needs.
+func exportRules(in []rules.Rule) []Rule {
+	if in == nil {
+		return nil
+	}
+	out := make([]Rule, len(in))
+	for i, r := range in {
+		out[i] = Rule{Feature: r.Feature, Trigger: r.Trigger, Line: r.Line}
+	}
+	return out
+}
+
+// exportProblems gives the parser's problems as the API shows them.
+func exportProblems(in []rules.Problem) []Problem {
+	if in == nil {
+		return nil
+	}
+	out := make([]Problem, len(in))
+	for i, p := range in {
+		out[i] = Problem(p)
+	}
+	return out
 }
 
 // List reads the files of the named categories in the order named, or of
@@ -64,8 +120,8 @@ func List(categories ...string) ([]CategoryFile, error) {
 		}
 		cf := CategoryFile{Category: name, Path: fs.path, Unreadable: fs.unreadable}
 		if fs.content != nil {
-			pf := parseFile(fs.path, fs.content)
-			cf.Rules, cf.Problems, cf.BOM = pf.rules, pf.problems, pf.bom
+			pf := rules.ParseFile(fs.path, fs.content)
+			cf.Rules, cf.Problems, cf.BOM = exportRules(pf.Rules), exportProblems(pf.Problems), pf.BOM
 		}
 		files = append(files, cf)
 	}
@@ -85,7 +141,7 @@ func categoryNames(d *rulesDir, named []string) ([]string, error) {
 	}
 	var names []string
 	for _, name := range all {
-		if checkCategory(name) == nil {
+		if rules.CheckCategory(name) == nil {
 			names = append(names, name)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/juju/errors"
 
+	"github.com/go-wrench/wrench/internal/rules"
 	"github.com/go-wrench/wrench/internal/trust"
 )
 
@@ -101,7 +102,7 @@ func featureTarget(op, category, feature string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := checkFeature(feature); err != nil {
+	if err := rules.CheckFeature(feature); err != nil {
 		return "", errors.Annotatef(err, "%s", path)
 	}
 	return path, nil
@@ -134,14 +135,14 @@ func Set(category, feature, trigger string) error {
 	if err != nil {
 		return err
 	}
-	canonical, err := ruleFor(feature, trigger)
+	canonical, err := rules.RuleFor(feature, trigger)
 	if err != nil {
 		return errors.Annotatef(err, "%s", path)
 	}
 	return editCategory(category, editOrCreate, func(old []byte) ([]byte, bool, error) {
 		logger.Debugf("setting %s:%s to %q in %s", category, feature, canonical, path)
-		data := setRule(old, feature, canonical)
-		if err := checkSet(path, data, feature, canonical); err != nil {
+		data := rules.SetRule(old, feature, canonical)
+		if err := rules.CheckSet(path, data, feature, canonical); err != nil {
 			return nil, false, err
 		}
 		return data, true, nil
@@ -158,11 +159,11 @@ func Unset(category, feature string) error {
 		return err
 	}
 	return editCategory(category, editExisting, func(old []byte) ([]byte, bool, error) {
-		data, found := unsetRule(old, feature)
+		data, found := rules.UnsetRule(old, feature)
 		if !found {
 			return nil, false, nil
 		}
-		if err := checkUnset(path, data, feature); err != nil {
+		if err := rules.CheckUnset(path, data, feature); err != nil {
 			return nil, false, err
 		}
 		logger.Debugf("unsetting %s:%s in %s", category, feature, path)
@@ -191,17 +192,16 @@ func Release(category, feature string, n int) error {
 		return err
 	}
 	return editCategory(category, editExisting, func(old []byte) ([]byte, bool, error) {
-		pf := parseFile(path, old)
-		r, err := checkRelease(path, pf.rules, feature, n)
+		r, err := rules.CheckRelease(path, old, feature, n)
 		if err != nil {
 			return nil, false, err
 		}
-		trigger, err := releaseTrigger(path, r, n)
+		trigger, err := rules.ReleaseTrigger(path, r, n)
 		if err != nil {
 			return nil, false, err
 		}
-		data := setRule(old, feature, trigger)
-		if err := checkSet(path, data, feature, trigger); err != nil {
+		data := rules.SetRule(old, feature, trigger)
+		if err := rules.CheckSet(path, data, feature, trigger); err != nil {
 			return nil, false, err
 		}
 		logger.Debugf("releasing %d calls of %s:%s in %s", n, category, feature, path)
@@ -225,8 +225,8 @@ func Apply(category string, rules []byte) error {
 	if len(rules) > MaxFileSize {
 		return errors.Errorf("%s: %d bytes of rules, over the %d byte limit IsActive reads: nothing written", path, len(rules), MaxFileSize)
 	}
-	if pf := parseFile(path, rules); len(pf.problems) > 0 {
-		return problemsError(pf.problems)
+	if err := checkApply(path, rules); err != nil {
+		return err
 	}
 	return editCategory(category, replaceWhole, func([]byte) ([]byte, bool, error) {
 		logger.Debugf("applying %d bytes of rules to %s", len(rules), path)
@@ -278,7 +278,7 @@ func Clear(categories ...string) error {
 			return err
 		}
 		for _, name := range all {
-			if checkCategory(name) == nil || isTempName(name) {
+			if rules.CheckCategory(name) == nil || isTempName(name) {
 				names = append(names, name)
 			}
 		}
@@ -353,15 +353,24 @@ func missingDataDir(dataDir string) error {
 // DataDir(), or why category is not a name IsActive would read.
 func categoryFile(category string) (string, error) {
 	dir := wrenchDir(DataDir())
-	if err := checkCategory(category); err != nil {
+	if err := rules.CheckCategory(category); err != nil {
 		return "", errors.Annotatef(err, "%s", dir)
 	}
 	return filepath.Join(dir, category), nil
 }
 
+// checkApply says why data may not be a category file's whole content,
+// naming its first problem, or nil.
+func checkApply(path string, data []byte) error {
+	if pf := rules.ParseFile(path, data); len(pf.Problems) > 0 {
+		return problemsError(pf.Problems)
+	}
+	return nil
+}
+
 // problemsError reports the first problem of a file's lines, and how many
 // more there are, on one line.
-func problemsError(problems []Problem) error {
+func problemsError(problems []rules.Problem) error {
 	if more := len(problems) - 1; more > 0 {
 		return errors.Errorf("%v (and %d more %s): nothing written", problems[0], more, plural(more, "problem", "problems"))
 	}

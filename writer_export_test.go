@@ -3,6 +3,8 @@ package wrench
 import (
 	"os"
 	"time"
+
+	"github.com/go-wrench/wrench/internal/rules"
 )
 
 // Hooks for the writer's tests in package wrench_test.
@@ -19,21 +21,21 @@ func SetWriteFault(f func(step string) error) (restore func()) {
 
 // SetRuleText is the edit Set makes to a file's text, without the disk.
 func SetRuleText(data, feature, trigger string) string {
-	return string(setRule([]byte(data), feature, trigger))
+	return string(rules.SetRule([]byte(data), feature, trigger))
 }
 
 // UnsetRuleText is the edit Unset makes to a file's text, and whether it
 // found the feature.
 func UnsetRuleText(data, feature string) (string, bool) {
-	out, found := unsetRule([]byte(data), feature)
+	out, found := rules.UnsetRule([]byte(data), feature)
 	return string(out), found
 }
 
 // CheckSet and CheckUnset are the checks every Set and Unset passes
 // before it writes.
 var (
-	CheckSet   = checkSet
-	CheckUnset = checkUnset
+	CheckSet   = rules.CheckSet
+	CheckUnset = rules.CheckUnset
 )
 
 // TempName is a name the writer gives a temporary file for category.

@@ -1,4 +1,4 @@
-package wrench
+package rules
 
 import (
 	"math"
@@ -9,58 +9,60 @@ import (
 	"github.com/juju/errors"
 )
 
-// action is what a term does when it fires.
-type action int
+// Action is what a term does when it fires. Evaluation only chooses the
+// term; the caller carries the action out.
+type Action int
 
+// The actions of the language.
 const (
-	actOn action = iota
-	actOff
-	actSleep
-	actPause
-	actPanic
-	actExit
-	actPrint
+	On    Action = iota // IsActive returns true
+	Off                 // returns false
+	Sleep               // sleeps, then returns false
+	Pause               // blocks until the rule changes
+	Panic               // panics naming the point
+	Exit                // ends the process
+	Print               // logs that the point was reached
 )
 
 // actionNames maps each spelling the language accepts to its action;
 // "return" is fail(9)'s and gofail's word for on.
-var actionNames = map[string]action{
-	"on":     actOn,
-	"return": actOn,
-	"off":    actOff,
-	"sleep":  actSleep,
-	"pause":  actPause,
-	"panic":  actPanic,
-	"exit":   actExit,
-	"print":  actPrint,
+var actionNames = map[string]Action{
+	"on":     On,
+	"return": On,
+	"off":    Off,
+	"sleep":  Sleep,
+	"pause":  Pause,
+	"panic":  Panic,
+	"exit":   Exit,
+	"print":  Print,
 }
 
-// term is one step of a trigger: [PROB "%"] [COUNT "*"] action ["(" ARG ")"].
-type term struct {
-	percent float64 // chance of firing, in percent; 0 means always
-	count   int     // how many times it may fire; 0 means without limit
-	act     action
-	name    string        // the action as written ("on" or "return", ...)
-	arg     string        // the argument as written, without parentheses
-	sleep   time.Duration // for actSleep
-	code    int           // for actExit
+// Term is one step of a trigger: [PROB "%"] [COUNT "*"] action ["(" ARG ")"].
+type Term struct {
+	Percent float64 // chance of firing, in percent; 0 means always
+	Count   int     // how many times it may fire; 0 means without limit
+	Action  Action
+	Name    string        // the action as written ("on" or "return", ...)
+	Arg     string        // the argument as written, without parentheses
+	Sleep   time.Duration // for Sleep
+	Code    int           // for Exit
 }
 
-// trigger is a parsed trigger: terms walked in order, and whether the
+// Trigger is a parsed trigger: terms walked in order, and whether the
 // counts start over once all of them are spent.
-type trigger struct {
-	terms  []term
-	repeat bool
+type Trigger struct {
+	Terms  []Term
+	Repeat bool
 }
 
 // alwaysOn is the trigger of a bare feature line.
-var alwaysOn = trigger{terms: []term{{act: actOn, name: "on"}}}
+var alwaysOn = Trigger{Terms: []Term{{Action: On, Name: "on"}}}
 
 // counted reports whether any term keeps a count, that is whether
 // evaluating the trigger changes state.
-func (t *trigger) counted() bool {
-	for i := range t.terms {
-		if t.terms[i].count > 0 {
+func (t *Trigger) counted() bool {
+	for i := range t.Terms {
+		if t.Terms[i].Count > 0 {
 			return true
 		}
 	}
@@ -68,9 +70,9 @@ func (t *trigger) counted() bool {
 }
 
 // hasPause reports whether any term pauses.
-func (t *trigger) hasPause() bool {
-	for i := range t.terms {
-		if t.terms[i].act == actPause {
+func (t *Trigger) hasPause() bool {
+	for i := range t.Terms {
+		if t.Terms[i].Action == Pause {
 			return true
 		}
 	}
@@ -79,58 +81,59 @@ func (t *trigger) hasPause() bool {
 
 // String gives the trigger in canonical form; parsing it again gives the
 // same trigger.
-func (t *trigger) String() string {
+func (t *Trigger) String() string {
 	var b strings.Builder
-	for i, tm := range t.terms {
+	for i, tm := range t.Terms {
 		if i > 0 {
 			b.WriteString("->")
 		}
-		if tm.percent > 0 {
-			b.WriteString(strconv.FormatFloat(tm.percent, 'f', -1, 64))
+		if tm.Percent > 0 {
+			b.WriteString(strconv.FormatFloat(tm.Percent, 'f', -1, 64))
 			b.WriteByte('%')
 		}
-		if tm.count > 0 {
-			b.WriteString(strconv.Itoa(tm.count))
+		if tm.Count > 0 {
+			b.WriteString(strconv.Itoa(tm.Count))
 			b.WriteByte('*')
 		}
-		b.WriteString(tm.name)
-		if tm.arg != "" {
+		b.WriteString(tm.Name)
+		if tm.Arg != "" {
 			b.WriteByte('(')
-			b.WriteString(tm.arg)
+			b.WriteString(tm.Arg)
 			b.WriteByte(')')
 		}
 	}
-	if t.repeat {
+	if t.Repeat {
 		b.WriteString("->repeat")
 	}
 	return b.String()
 }
 
-// parseTrigger parses the second field of a rule line.
-func parseTrigger(s string) (trigger, error) {
+// ParseTrigger parses the second field of a rule line. Its String is the
+// canonical form, which parses again to the same Trigger.
+func ParseTrigger(s string) (Trigger, error) {
 	if s == "" {
-		return trigger{}, errors.New("empty trigger")
+		return Trigger{}, errors.New("empty trigger")
 	}
 	parts := strings.Split(s, "->")
-	var t trigger
+	var t Trigger
 	if len(parts) > 1 && parts[len(parts)-1] == "repeat" {
-		t.repeat = true
+		t.Repeat = true
 		parts = parts[:len(parts)-1]
 	}
 	for i, p := range parts {
 		if p == "" {
-			return trigger{}, errors.Errorf("empty term %d in %q (a dangling or doubled \"->\")", i+1, s)
+			return Trigger{}, errors.Errorf("empty term %d in %q (a dangling or doubled \"->\")", i+1, s)
 		}
 		tm, err := parseTerm(p)
 		if err != nil {
-			return trigger{}, errors.Annotatef(err, "term %q", p)
+			return Trigger{}, errors.Annotatef(err, "term %q", p)
 		}
-		t.terms = append(t.terms, tm)
+		t.Terms = append(t.Terms, tm)
 	}
-	if t.repeat {
-		for _, tm := range t.terms {
-			if tm.count == 0 {
-				return trigger{}, errors.Errorf("->repeat needs a count on every term, and %q has none", tm.name)
+	if t.Repeat {
+		for _, tm := range t.Terms {
+			if tm.Count == 0 {
+				return Trigger{}, errors.Errorf("->repeat needs a count on every term, and %q has none", tm.Name)
 			}
 		}
 	}
@@ -138,62 +141,62 @@ func parseTrigger(s string) (trigger, error) {
 }
 
 // parseTerm parses [PROB "%"] [COUNT "*"] action ["(" ARG ")"].
-func parseTerm(s string) (term, error) {
-	var tm term
+func parseTerm(s string) (Term, error) {
+	var tm Term
 	rest := s
 	if num, after, ok := leadingNumber(rest, '%'); ok {
 		p, err := parsePercent(num)
 		if err != nil {
-			return term{}, err
+			return Term{}, err
 		}
-		tm.percent = p
+		tm.Percent = p
 		rest = after
 	}
 	if num, after, ok := leadingNumber(rest, '*'); ok {
 		n, err := strconv.Atoi(num)
 		switch {
 		case errors.Is(err, strconv.ErrRange):
-			return term{}, errors.Errorf("count %s* is too large (at most %d)", num, math.MaxInt)
+			return Term{}, errors.Errorf("count %s* is too large (at most %d)", num, math.MaxInt)
 		case err != nil || n < 1 || strings.Contains(num, "."):
-			return term{}, errors.Errorf("count %s* is not a whole number of at least 1", num)
+			return Term{}, errors.Errorf("count %s* is not a whole number of at least 1", num)
 		}
-		tm.count = n
+		tm.Count = n
 		rest = after
 	}
 	if rest != "" && (rest[0] == '-' || rest[0] == '+') {
-		return term{}, errors.New("a chance or count cannot be signed")
+		return Term{}, errors.New("a chance or count cannot be signed")
 	}
 	name, arg, hasArg, err := splitCall(rest)
 	if err != nil {
-		return term{}, err
+		return Term{}, err
 	}
 	act, ok := actionNames[name]
 	if !ok {
-		return term{}, errors.Errorf("unknown action %q (want on, return, off, sleep, pause, panic, exit or print)", name)
+		return Term{}, errors.Errorf("unknown action %q (want on, return, off, sleep, pause, panic, exit or print)", name)
 	}
-	tm.act, tm.name, tm.arg = act, name, arg
+	tm.Action, tm.Name, tm.Arg = act, name, arg
 	switch act {
-	case actSleep:
+	case Sleep:
 		if !hasArg {
-			return term{}, errors.New("sleep needs a duration, as in sleep(250ms)")
+			return Term{}, errors.New("sleep needs a duration, as in sleep(250ms)")
 		}
 		d, err := parseSleep(arg)
 		if err != nil {
-			return term{}, err
+			return Term{}, err
 		}
-		tm.sleep = d
-	case actExit:
-		tm.code = 1
+		tm.Sleep = d
+	case Exit:
+		tm.Code = 1
 		if hasArg {
 			code, err := strconv.Atoi(arg)
 			if err != nil || code < 0 || code > 255 || arg[0] == '+' {
-				return term{}, errors.Errorf("exit status %q is not a whole number from 0 to 255", arg)
+				return Term{}, errors.Errorf("exit status %q is not a whole number from 0 to 255", arg)
 			}
-			tm.code = code
+			tm.Code = code
 		}
 	default:
 		if hasArg {
-			return term{}, errors.Errorf("%s takes no argument", name)
+			return Term{}, errors.Errorf("%s takes no argument", name)
 		}
 	}
 	return tm, nil

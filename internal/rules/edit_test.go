@@ -1,12 +1,10 @@
-package wrench_test
+package rules
 
 import (
 	gc "gopkg.in/check.v1"
-
-	"github.com/go-wrench/wrench"
 )
 
-// editSuite tests the text edits Set and Unset make, off the disk.
+// editSuite tests the text edits Set and Unset make.
 type editSuite struct{}
 
 var _ = gc.Suite(&editSuite{})
@@ -116,7 +114,7 @@ func (*editSuite) TestSetRuleText(c *gc.C) {
 		after: "ab on\na off\n",
 	}} {
 		c.Logf("test %d: %s", i, t.about)
-		c.Check(wrench.SetRuleText(t.before, t.feature, t.trigger), gc.Equals, t.after)
+		c.Check(string(SetRule([]byte(t.before), t.feature, t.trigger)), gc.Equals, t.after)
 	}
 }
 
@@ -143,9 +141,13 @@ func (*editSuite) TestUnsetRuleText(c *gc.C) {
 	}, {
 		about:  "a first line after a byte-order mark, which stays",
 		before: "\ufeffa\nb\n", feature: "a", after: "\ufeffb\n", found: true,
+	}, {
+		about:  "a mark starting a later line does not become the file's",
+		before: "a\r\n\ufeffb\n", feature: "a", after: "\r\n\ufeffb\n", found: true,
 	}} {
 		c.Logf("test %d: %s", i, t.about)
-		after, found := wrench.UnsetRuleText(t.before, t.feature)
+		out, found := UnsetRule([]byte(t.before), t.feature)
+		after := string(out)
 		c.Check(after, gc.Equals, t.after)
 		c.Check(found, gc.Equals, t.found)
 	}
@@ -163,22 +165,13 @@ func (*editSuite) TestCheckSetIsTheParsersWord(c *gc.C) {
 		{"b\n", "a", "on", `f: the edited file would have no rule for "a" .*`},
 	} {
 		c.Logf("test %d: %q", i, t.data)
-		err := wrench.CheckSet("f", []byte(t.data), t.feature, t.trigger)
+		err := CheckSet("f", []byte(t.data), t.feature, t.trigger)
 		if t.err == "" {
 			c.Check(err, gc.IsNil)
 		} else {
 			c.Check(err, gc.ErrorMatches, t.err)
 		}
 	}
-	c.Check(wrench.CheckUnset("f", []byte("b\n# a\nab on\n"), "a"), gc.IsNil)
-	c.Check(wrench.CheckUnset("f", []byte("b\na 2*on\n"), "a"), gc.ErrorMatches, `f:2: the edited file would still arm "a" with "2\*on": nothing written`)
-}
-
-func (*editSuite) TestWriterNamesAreNeverCategories(c *gc.C) {
-	c.Check(wrench.CheckCategory(wrench.LockName), gc.NotNil)
-	for _, category := range []string{"agent", "a", "x.y-z_1"} {
-		name := wrench.TempName(category)
-		c.Check(wrench.CheckCategory(name), gc.NotNil, gc.Commentf("temporary name %q", name))
-	}
-	c.Check(wrench.TempName("agent"), gc.Not(gc.Equals), wrench.TempName("agent"))
+	c.Check(CheckUnset("f", []byte("b\n# a\nab on\n"), "a"), gc.IsNil)
+	c.Check(CheckUnset("f", []byte("b\na 2*on\n"), "a"), gc.ErrorMatches, `f:2: the edited file would still arm "a" with "2\*on": nothing written`)
 }

@@ -1,4 +1,4 @@
-package wrench
+package rules
 
 import (
 	"reflect"
@@ -27,12 +27,12 @@ func FuzzParseTrigger(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		parsed, err := parseTrigger(s)
+		parsed, err := ParseTrigger(s)
 		if err != nil {
 			return
 		}
 		canonical := parsed.String()
-		again, err := parseTrigger(canonical)
+		again, err := ParseTrigger(canonical)
 		if err != nil {
 			t.Fatalf("%q parsed, but its canonical form %q does not: %v", s, canonical, err)
 		}
@@ -42,29 +42,36 @@ func FuzzParseTrigger(f *testing.F) {
 		if again.String() != canonical {
 			t.Fatalf("canonical form %q is not stable: %q", canonical, again.String())
 		}
-		if parsed.repeat && !parsed.counted() {
+		if parsed.Repeat && !parsed.counted() {
 			t.Fatalf("%q repeats without counts", s)
 		}
-		for _, tm := range parsed.terms {
-			if tm.percent < 0 || tm.percent > 100 || tm.count < 0 {
-				t.Fatalf("%q has a term with chance %v and count %d", s, tm.percent, tm.count)
+		for _, tm := range parsed.Terms {
+			if tm.Percent < 0 || tm.Percent > 100 || tm.Count < 0 {
+				t.Fatalf("%q has a term with chance %v and count %d", s, tm.Percent, tm.Count)
 			}
 		}
 	})
 }
 
+// fileSeeds are category files of every shape the format has.
+var fileSeeds = []string{
+	"refuse-upgrade\n# comment\n\nx 30%on # trailing\r\ny 2*on->1*off->repeat",
+	"x on\nx off\n\xff\n\ta\tb\tc\n",
+	"\ufeffrefuse-upgrade\n\ufeff\ufeffx\ny\u200b\n",
+}
+
 func FuzzParseFile(f *testing.F) {
-	f.Add("refuse-upgrade\n# comment\n\nx 30%on # trailing\r\ny 2*on->1*off->repeat")
-	f.Add("x on\nx off\n\xff\n\ta\tb\tc\n")
-	f.Add("\ufeffrefuse-upgrade\n\ufeff\ufeffx\ny\u200b\n")
+	for _, s := range fileSeeds {
+		f.Add(s)
+	}
 	for _, s := range triggerSeeds {
 		f.Add("feature " + s + "\n")
 	}
 	f.Fuzz(func(t *testing.T, content string) {
-		pf := parseFile("f", []byte(content))
+		pf := ParseFile("f", []byte(content))
 		lines := strings.Count(content, "\n") + 1
 		seen := map[string]bool{}
-		for _, r := range pf.rules {
+		for _, r := range pf.Rules {
 			if seen[r.Feature] {
 				t.Fatalf("feature %q has two rules", r.Feature)
 			}
@@ -77,12 +84,12 @@ func FuzzParseFile(f *testing.F) {
 			}
 			// What the parser accepts, it gives back in a form it accepts
 			// again, with the same meaning.
-			again, err := parseLine(r.Feature + " " + r.Trigger)
-			if err != nil || again.Feature != r.Feature || !reflect.DeepEqual(again.trigger, r.trigger) {
+			again, err := ParseLine(r.Feature + " " + r.Trigger)
+			if err != nil || again.Feature != r.Feature || !reflect.DeepEqual(again.Parsed, r.Parsed) {
 				t.Fatalf("rule %q %q does not round-trip: %+v, %v", r.Feature, r.Trigger, again, err)
 			}
 		}
-		for _, p := range pf.problems {
+		for _, p := range pf.Problems {
 			if p.Line < 1 || p.Line > lines || p.Reason == "" {
 				t.Fatalf("problem %+v", p)
 			}

@@ -1,0 +1,137 @@
+package rules
+
+import (
+	"math/rand/v2"
+	"sync"
+)
+
+// Live is a rule as one file state evaluates it: the rule as written and
+// the counts it has used up, shared with the same rule in the file states
+// before and after it as long as its line is unchanged.
+//
+// Choose is safe for concurrent use; CarryOver is called on a Live no call
+// evaluates yet.
+type Live struct {
+	Rule
+	counted bool   // whether any term has a count, so choosing changes state
+	state   *state // nil when nothing is counted
+}
+
+// state is what a counted rule has used up. It outlives a file state as
+// long as the rule's line stays the same.
+type state struct {
+	mu   sync.Mutex // guards left
+	left []int      // per term, how many more times it may fire
+}
+
+// NewLive starts r fresh: every count full.
+func NewLive(r Rule) Live {
+	l := Live{Rule: r, counted: r.Parsed.counted()}
+	if l.counted {
+		l.state = &state{left: make([]int, len(r.Parsed.Terms))}
+		l.restart()
+	}
+	return l
+}
+
+// CarryOver makes l, a fresh rule of a new file state, go on from old,
+// the same feature's rule in the state before, when its line is unchanged:
+// then l shares old's counts, so a call still evaluating the old state and
+// one on the new count on one counter and no firing is lost or doubled.
+// The one change that also carries over is a release: "K*off->pause" after
+// "J*off->pause" with J <= K says K calls pass in all, so it shares old's
+// counts and lets K-J more through. Any other change leaves l fresh.
+func (l *Live) CarryOver(old *Live) {
+	if !l.counted || !old.counted {
+		return // nothing counted, nothing to carry
+	}
+	if l.Trigger == old.Trigger {
+		l.state = old.state
+		return
+	}
+	k, ok := releasedCalls(&l.Parsed)
+	if !ok {
+		return
+	}
+	j, ok := releasedCalls(&old.Parsed)
+	if !ok || k < j {
+		return
+	}
+	st := old.state
+	st.mu.Lock()
+	st.left[0] += k - j
+	st.mu.Unlock()
+	l.state = st
+}
+
+// restart gives every term its full count again. The caller holds the
+// state's lock, or has the state to itself.
+func (l *Live) restart() {
+	for i, t := range l.Parsed.Terms {
+		l.state.left[i] = t.Count
+	}
+}
+
+// RandomPercent draws a number in [0, 100) for chance terms. Tests replace
+// it to make chance exact; nothing else may.
+var RandomPercent = func() float64 { return rand.Float64() * 100 }
+
+// Choose walks the terms for one call and returns the one that fires, or
+// nil when none does. For each term: a counted term that is spent is
+// skipped; a chance term draws, and on a miss the walk goes on; the first
+// term that passes fires and its count goes down by one. When every term
+// is counted and spent, "->repeat" starts the counts over and the same
+// call walks again. Only counted rules take a lock, and none allocates:
+// this is on IsActive's hot path.
+func (l *Live) Choose() *Term {
+	terms := l.Parsed.Terms
+	if !l.counted {
+		for i := range terms {
+			if terms[i].Percent == 0 || RandomPercent() < terms[i].Percent {
+				return &terms[i]
+			}
+		}
+		return nil
+	}
+	st := l.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for walk := 0; walk < 2; walk++ {
+		spent := true
+		for i := range terms {
+			t := &terms[i]
+			if t.Count > 0 && st.left[i] == 0 {
+				continue
+			}
+			spent = false
+			if t.Percent > 0 && RandomPercent() >= t.Percent {
+				continue
+			}
+			if t.Count > 0 {
+				st.left[i]--
+			}
+			return t
+		}
+		// Every term counted and spent: repeat starts over, in this call.
+		if !spent || !l.Parsed.Repeat {
+			return nil
+		}
+		l.restart()
+	}
+	return nil
+}
+
+// releasedCalls reports whether t is what a release writes,
+// "K*off->pause", and K: how many calls it lets through in all before
+// pausing.
+func releasedCalls(t *Trigger) (int, bool) {
+	if len(t.Terms) != 2 || t.Repeat {
+		return 0, false
+	}
+	off, pause := &t.Terms[0], &t.Terms[1]
+	if off.Action != Off || off.Percent != 0 || off.Count == 0 ||
+		pause.Action != Pause || pause.Percent != 0 || pause.Count != 0 {
+		return 0, false
+	}
+	return off.Count, true
+}
