@@ -126,7 +126,9 @@
 // then calls pause, and Release adds to K. A process that runs throughout
 // lets exactly the sum of every release through, whether it read each
 // release or only the last; a process that starts later reads only the
-// line and lets K calls through.
+// line and lets K calls through. Setting the rule to pause again starts the
+// sum from 0 in every process that reads that line; one that misses it
+// (reading only after the next release) goes on from its old sum.
 //
 // Sleeping and paused calls hold no lock: many can wait at one point, and
 // every other point keeps answering.

@@ -17,22 +17,52 @@ import (
 // umask such as 077 would leave it unreadable to an agent running as
 // another user. The data directory itself must exist: a mistyped --datadir
 // is an error, not a new tree nothing reads.
+//
+// The directory is made and opened relative to one descriptor of the data
+// directory, and its mode is set only when what was opened is a directory
+// this process could just have made: owned by its user and empty. Whoever
+// owns the data directory can swap another directory in between the two
+// steps, and the writer never changes the mode of a directory it did not
+// create.
 func makeRulesDir(path string) error {
-	err := unix.Mkdir(path, 0o755)
+	dataDir, name := filepath.Dir(path), filepath.Base(path)
+	dfd, err := unix.Open(dataDir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	switch err {
 	case nil:
-	case unix.EEXIST:
-		return nil
 	case unix.ENOENT:
-		return errors.Annotatef(missingDataDir(filepath.Dir(path)), "cannot create %s", path)
+		return errors.Annotatef(missingDataDir(dataDir), "cannot create %s", path)
+	case unix.ENOTDIR:
+		return errors.Errorf("cannot create %s: data directory %s is not a directory", path, dataDir)
 	default:
 		return errors.Annotatef(err, "cannot create %s", path)
 	}
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	defer unix.Close(dfd)
+	switch err := unix.Mkdirat(dfd, name, 0o755); err {
+	case nil:
+	case unix.EEXIST:
+		return nil
+	default:
+		return errors.Annotatef(err, "cannot create %s", path)
+	}
+	if err := writeFault("made-dir"); err != nil {
+		return err
+	}
+	fd, err := unix.Openat(dfd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return errors.Annotatef(err, "cannot open %s", path)
 	}
-	defer unix.Close(fd)
+	dir := os.NewFile(uintptr(fd), path)
+	defer dir.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return errors.Annotatef(err, "cannot stat %s", path)
+	}
+	if int64(st.Uid) != int64(os.Geteuid()) {
+		return nil // not the one made here: the trust rules judge it
+	}
+	if names, _ := dir.Readdirnames(1); len(names) > 0 {
+		return nil // not empty, so not the one made here
+	}
 	return errors.Annotatef(unix.Fchmod(fd, 0o755), "cannot set the mode of %s", path)
 }
 

@@ -10,7 +10,8 @@ import (
 // Hooks for the writer's tests in package wrench_test.
 
 // SetWriteFault makes the writer ask f before each step of a write
-// ("create" the temporary file, "rename" it over the old one); an error
+// ("made-dir" once the wrench directory is made, "create" the temporary
+// file, "rename" it over the old one); an error
 // from f fails that step. It returns a function that puts the original
 // back.
 func SetWriteFault(f func(step string) error) (restore func()) {

@@ -183,3 +183,39 @@ func (s *writerSuite) TestRootArmsAnAgentsOwnDirectory(c *gc.C) {
 	s.untrustedFileEdits(c, path, "a 1*off->pause # the agent's own\nb on\n",
 		`.*/agent is owned by uid 4242, not by uid 12345 or root, so IsActive running as uid 12345 would not trust it: refusing to edit it \(wrench clear removes it\)`)
 }
+
+func (s *writerSuite) TestMakingTheDirectoryNeverChmodsOneSwappedIn(c *gc.C) {
+	needRoot(c)
+	// Between making the wrench directory and setting its mode, whoever
+	// owns the data directory swaps in another user's directory, closed
+	// to others and holding a file. Its mode must stay as it was.
+	c.Assert(os.Remove(s.dir), gc.IsNil)
+	victim := filepath.Join(s.dataDir, "victim")
+	c.Assert(os.Mkdir(victim, 0o700), gc.IsNil)
+	c.Assert(os.Chmod(victim, 0o700), gc.IsNil)
+	c.Assert(os.WriteFile(filepath.Join(victim, "secret"), nil, 0o600), gc.IsNil)
+	c.Assert(os.Chown(victim, otherUID, otherUID), gc.IsNil)
+	restore := wrench.SetWriteFault(func(step string) error {
+		if step == "made-dir" {
+			c.Assert(os.Rename(s.dir, s.dir+".made"), gc.IsNil)
+			c.Assert(os.Rename(victim, s.dir), gc.IsNil)
+		}
+		return nil
+	})
+	defer restore()
+	withUmask(0o077, func() {
+		wrench.Set("agent", "a", "") // what it then writes is the trust rules' business
+	})
+	c.Check(mode(c, s.dir), gc.Equals, os.ModeDir|0o700)
+	c.Check(int(lstat(c, s.dir).Sys().(*syscall.Stat_t).Uid), gc.Equals, otherUID)
+
+	// And a directory root made is still given its mode, whatever the
+	// umask: root's own, empty directory.
+	restore()
+	c.Assert(os.Rename(s.dir, victim), gc.IsNil)
+	c.Assert(os.Remove(s.dir+".made"), gc.IsNil)
+	withUmask(0o077, func() {
+		c.Assert(wrench.Set("agent", "a", ""), gc.IsNil)
+	})
+	c.Check(mode(c, s.dir), gc.Equals, os.ModeDir|0o755)
+}

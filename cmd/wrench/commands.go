@@ -133,6 +133,9 @@ rule has no pause.`,
 			if len(args) == 3 {
 				var err error
 				if n, err = strconv.Atoi(args[2]); err != nil {
+					if errors.Is(err, strconv.ErrRange) {
+						return usagef("release", "count %q is too large", args[2])
+					}
 					return usagef("release", "count %q is not a number", args[2])
 				}
 			}
@@ -201,6 +204,9 @@ exactly why not. Exits 1 if it found a problem. --uid is unix only.`,
 			fs.BoolVar(&o.json, "json", false, "print JSON")
 			fs.Func("uid", "check for a process running as `UID` (default: the caller's effective uid)", func(s string) error {
 				uid, err := strconv.Atoi(s)
+				if err == nil && uid > maxUID {
+					return errUIDRange
+				}
 				if err != nil {
 					return errNotANumber
 				}

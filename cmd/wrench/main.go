@@ -45,6 +45,13 @@ func usagef(cmd, format string, args ...any) error {
 // errNotANumber is the reason a numeric flag's value is refused.
 var errNotANumber = errors.New("not a number")
 
+// maxUID is the largest uid there can be: uids are 32 bits, and
+// 4294967295 is (uid_t)-1, which means "no user".
+const maxUID = 1<<32 - 2
+
+// errUIDRange is the reason a uid past maxUID is refused.
+var errUIDRange = errors.New("out of range: uids go up to 4294967294")
+
 // errProblems is returned by check when it found a problem, which it has
 // reported on stdout already.
 type errProblems struct{ count int }
@@ -169,8 +176,9 @@ func (e *env) fail(cmd string, err error) int {
 		}
 		msg += " (" + see + ")"
 	}
-	// One line, whatever a name or path in the message holds.
-	msg = strings.NewReplacer("\n", `\n`, "\r", `\r`).Replace(msg)
+	// One line of plain text, whatever a name or path in the message
+	// holds.
+	msg = escaped(msg)
 	fmt.Fprintln(e.stderr, prefix+msg)
 	if usage != nil {
 		return exitUsage

@@ -222,6 +222,8 @@ func (s *cmdSuite) TestUsageErrors(c *gc.C) {
 		{[]string{"release", "agent", "a", "1", "2"}, `wrench: release: want CATEGORY FEATURE \[N\], got 4 arguments .*`},
 		{[]string{"release", "agent", "a", "x"}, `wrench: release: count "x" is not a number \(see wrench help release\)`},
 		{[]string{"release", "agent", "a", "1.5"}, `wrench: release: count "1.5" is not a number .*`},
+		{[]string{"release", "agent", "a", "99999999999999999999"}, `wrench: release: count "99999999999999999999" is too large \(see wrench help release\)`},
+		{[]string{"check", "--uid", "4294967296"}, `wrench: check: invalid value "4294967296" for flag --uid: out of range: uids go up to 4294967294 .*`},
 		{[]string{"apply"}, `wrench: apply: want CATEGORY, got none .*`},
 		{[]string{"apply", "agent", "other"}, `wrench: apply: want CATEGORY, got 2 arguments .*`},
 		{[]string{"list", "--uid", "0"}, `wrench: list: flag provided but not defined: --uid .*`},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"unicode/utf8"
 
@@ -55,6 +56,29 @@ func shown(s string) string {
 		}
 	}
 	return s
+}
+
+// escaped is a message with every character that is not printable written
+// as a Go escape (\n, \x1b, \u200b, \xff for a byte that is not UTF-8),
+// and the rest as it is. Errors quote names from the disk, and a name
+// holding a newline or a terminal escape sequence must not forge, hide or
+// recolour a line on the operator's terminal.
+func escaped(msg string) string {
+	var b strings.Builder
+	for i := 0; i < len(msg); {
+		r, size := utf8.DecodeRuneInString(msg[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, msg[i])
+		case strconv.IsPrint(r):
+			b.WriteRune(r)
+		default:
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		}
+		i += size
+	}
+	return b.String()
 }
 
 // Check's text output marks each line with one of these.

@@ -110,3 +110,18 @@ ok       %[2]s:2: fail-lease 30%%on
 	c.Check(report.Files[0].BOM, gc.Equals, true)
 	c.Check(report.Files[0].Lines[0].Text, gc.Equals, "refuse-upgrade")
 }
+
+// TestAnErrorCannotCarryATerminalEscape: errors name entries from the
+// disk too. A directory named like a writer's temporary file, holding a
+// newline and colour and cursor escapes, makes clear fail; its error is
+// still one line of plain text.
+func (s *cmdSuite) TestAnErrorCannotCarryATerminalEscape(c *gc.C) {
+	name := ".x\n\x1b[32mok       everything fine\x1b[0m\x1b[1A\u200b.tmp-1"
+	s.writeFile(c, "agent", "a\n")
+	c.Assert(os.Mkdir(filepath.Join(s.dir, name), 0o755), gc.IsNil)
+	r := s.run(c, "", "clear")
+	c.Check(r.code, gc.Equals, 1)
+	line := strings.TrimSuffix(r.stderr, "\n")
+	c.Check(strings.ContainsAny(line, "\n\r\x1b\u200b"), gc.Equals, false, gc.Commentf("%q", r.stderr))
+	c.Check(strings.Contains(line, `.x\n\x1b[32mok       everything fine\x1b[0m\x1b[1A\u200b.tmp-1`), gc.Equals, true, gc.Commentf("%q", r.stderr))
+}
