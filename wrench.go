@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 
 	"github.com/juju/loggo/v2"
+
+	"github.com/go-wrench/wrench/internal/nowrench"
 )
 
 // logger is where wrench says what it refused, skipped and fired.
@@ -44,7 +46,7 @@ func init() {
 // use. When wrench is disabled, or built with the nowrench tag, it returns
 // false at once.
 func IsActive(category, feature string) bool {
-	if !compiledIn || !enabled.Load() {
+	if nowrench.Tagged || !enabled.Load() {
 		return false
 	}
 	return isActive(category, feature)

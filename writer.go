@@ -10,6 +10,7 @@ import (
 
 	"github.com/juju/errors"
 
+	"github.com/go-wrench/wrench/internal/nowrench"
 	"github.com/go-wrench/wrench/internal/rules"
 	"github.com/go-wrench/wrench/internal/trust"
 )
@@ -95,7 +96,7 @@ func notCompiledIn(op string) error {
 // featureTarget checks what a writer of one feature, op, is given and
 // returns the category file's path.
 func featureTarget(op, category, feature string) (string, error) {
-	if !compiledIn {
+	if nowrench.Tagged {
 		return "", notCompiledIn(op)
 	}
 	path, err := categoryFile(category)
@@ -128,7 +129,7 @@ func featureTarget(op, category, feature string) (string, error) {
 // directory is created, mode 0755, if missing; the data directory must
 // exist, for every writer.
 func Set(category, feature, trigger string) error {
-	if !compiledIn {
+	if nowrench.Tagged {
 		return notCompiledIn("Set")
 	}
 	path, err := categoryFile(category)
@@ -215,7 +216,7 @@ func Release(category, feature string, n int) error {
 // written, and the error names the first problem as file:line. The old
 // file need not be trusted: none of it is kept.
 func Apply(category string, rules []byte) error {
-	if !compiledIn {
+	if nowrench.Tagged {
 		return notCompiledIn("Apply")
 	}
 	path, err := categoryFile(category)
@@ -244,7 +245,7 @@ func Apply(category string, rules []byte) error {
 // an error naming every entry it could not, so a failed Clear never leaves
 // some categories armed only because they came later.
 func Clear(categories ...string) error {
-	if !compiledIn {
+	if nowrench.Tagged {
 		return notCompiledIn("Clear")
 	}
 	for _, name := range categories {
