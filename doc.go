@@ -10,8 +10,12 @@
 // /var/lib/wrench/machine-agent, to make that point fail, fail sometimes,
 // slow down, crash or hold until released. There is no restart, no rebuild
 // and no network port: every call looks at the file system as it is at that
-// call, and an unchanged file costs two system calls and no allocation
-// (on 64-bit Linux; elsewhere the stat copies the path).
+// call, and an unchanged file is never read or parsed again. On 64-bit Linux
+// a call costs one stat when there is no file and two (the file's path and
+// the wrench directory's) when there is, with no allocation; other unix
+// systems copy the path for each stat; on Windows each call opens the
+// directory and the file and reads their security descriptors, since an
+// ACL change need not show in any timestamp.
 //
 // # The switch and the directory
 //

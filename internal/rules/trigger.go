@@ -243,7 +243,8 @@ func leadingNumber(s string, mark byte) (num, rest string, ok bool) {
 	return s[:i], s[i+1:], true
 }
 
-// splitCall splits "name(arg)" or "name". hasArg tells "name()" from "name".
+// splitCall splits "name(arg)" or "name". hasArg is whether parentheses
+// were there; empty ones, "name()", are an error, never an empty argument.
 func splitCall(s string) (name, arg string, hasArg bool, err error) {
 	open := strings.IndexByte(s, '(')
 	if open < 0 {
