@@ -47,7 +47,7 @@ type config struct {
 	invalidFull  atomic.Bool // invalid reached maxInvalidNames
 	warnedFull   atomic.Bool // the WARNING that categories are no longer remembered was logged
 
-	dir dirHandle // the verified wrench directory, where the platform keeps one
+	dir trustedDir // what the platform keeps of the wrench directory last found trusted
 }
 
 func newConfig(dataDir string) *config {

@@ -2,11 +2,13 @@
 
 package wrench
 
+import "github.com/go-wrench/wrench/internal/sys"
+
 // VerifyPathWindows exposes the Windows trust check the command uses.
 var VerifyPathWindows = verifyPathWindows
 
 // ExtendedPath exposes how paths are put in \\?\ form before opening.
-var ExtendedPath = extendedPath
+var ExtendedPath = sys.ExtendedPath
 
 // DefaultDataDir exposes the data directory used until SetDataDir.
 var DefaultDataDir = defaultDataDir

@@ -12,6 +12,7 @@ import (
 	"github.com/juju/errors"
 	"golang.org/x/sys/unix"
 
+	"github.com/go-wrench/wrench/internal/sys"
 	"github.com/go-wrench/wrench/internal/trust"
 )
 
@@ -35,11 +36,11 @@ func openRulesDir(path string) (*rulesDir, error) {
 }
 
 // openRulesDirToLook opens the wrench directory as IsActive does (see
-// dirOpenFlags): on Linux that needs search permission only, so Check and
+// sys.DirOpenFlags): on Linux that needs search permission only, so Check and
 // List can look at the files of a directory they may not list. names
 // then fails with a permission error.
 func openRulesDirToLook(path string) (*rulesDir, error) {
-	return openDir(path, dirOpenFlags)
+	return openDir(path, sys.DirOpenFlags)
 }
 
 func openDir(path string, flags int) (*rulesDir, error) {
@@ -47,7 +48,7 @@ func openDir(path string, flags int) (*rulesDir, error) {
 	if err != nil {
 		var st unix.Stat_t
 		if (err == unix.ELOOP || err == unix.ENOTDIR) && unix.Lstat(path, &st) == nil {
-			return nil, &notDirError{path: path, kind: kindOf(uint32(st.Mode))}
+			return nil, &notDirError{path: path, kind: sys.KindOf(uint32(st.Mode))}
 		}
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
@@ -56,7 +57,7 @@ func openDir(path string, flags int) (*rulesDir, error) {
 		unix.Close(fd)
 		return nil, &os.PathError{Op: "fstat", Path: path, Err: err}
 	}
-	return &rulesDir{path: path, fd: fd, own: ownershipOf(&st), gid: st.Gid}, nil
+	return &rulesDir{path: path, fd: fd, own: sys.OwnershipOf(&st), gid: st.Gid}, nil
 }
 
 // close releases the directory's descriptor.
@@ -73,7 +74,7 @@ func (d *rulesDir) verdict(uid int) string {
 // dirOpenNeedsRead is whether IsActive's open of the wrench directory
 // needs read permission: where there is no O_PATH it opens the directory
 // for reading. Either way it needs search, to reach the files.
-const dirOpenNeedsRead = dirOpenFlags == unix.O_RDONLY
+const dirOpenNeedsRead = sys.DirOpenFlags == unix.O_RDONLY
 
 // verdictFor says why IsActive in a process of v would refuse the
 // directory, or "" when it would use it.
@@ -122,12 +123,12 @@ func (d *rulesDir) look(name string) (fileState, error) {
 		}
 		return fs, errors.Annotatef(err, "cannot stat %s", fs.path)
 	}
-	fs.exists, fs.own, fs.gid = true, ownershipOf(&st), st.Gid
+	fs.exists, fs.own, fs.gid = true, sys.OwnershipOf(&st), st.Gid
 	if fs.own.Kind != trust.KindRegular {
 		fs.unreadable = trust.NotRegular(fs.own.Kind)
 		return fs, nil
 	}
-	f, st, err := openBeneath(d.fd, d.path, name)
+	f, st, err := sys.OpenBeneath(d.fd, d.path, name)
 	switch {
 	case err == unix.ENOENT:
 		return fileState{path: fs.path}, nil // removed meanwhile
@@ -140,7 +141,7 @@ func (d *rulesDir) look(name string) (fileState, error) {
 		return fs, nil
 	}
 	defer f.Close()
-	fs.own, fs.gid = ownershipOf(&st), st.Gid // what was opened is what counts
+	fs.own, fs.gid = sys.OwnershipOf(&st), st.Gid // what was opened is what counts
 	if fs.own.Kind != trust.KindRegular {
 		fs.unreadable = trust.NotRegular(fs.own.Kind)
 		return fs, nil
@@ -149,7 +150,7 @@ func (d *rulesDir) look(name string) (fileState, error) {
 		fs.unreadable = trust.TooBig(fs.own.Size)
 		return fs, nil
 	}
-	data, tooBig, err := readRules(f)
+	data, tooBig, err := sys.ReadRules(f)
 	switch {
 	case err != nil:
 		fs.unreadable = trust.CannotRead(err)
@@ -267,7 +268,7 @@ func (namespace) Lstat(path string) (trust.Kind, trust.ModeFacts, bool, error) {
 	case err != nil:
 		return 0, trust.ModeFacts{}, false, err
 	}
-	return kindOf(uint32(st.Mode)), modeFactsOf(&st), true, nil
+	return sys.KindOf(uint32(st.Mode)), modeFactsOf(&st), true, nil
 }
 
 func (namespace) Readlink(path string) (string, error) { return os.Readlink(path) }

@@ -10,6 +10,7 @@ import (
 	"github.com/juju/errors"
 	"golang.org/x/sys/unix"
 
+	"github.com/go-wrench/wrench/internal/sys"
 	"github.com/go-wrench/wrench/internal/trust"
 )
 
@@ -97,7 +98,7 @@ func (d *rulesDir) openLock(name, path string) (int, error) {
 // system to system (ELOOP, EMLINK, EFTYPE).
 func (d *rulesDir) lockOpenError(name, path string, err error) error {
 	var st unix.Stat_t
-	if unix.Fstatat(d.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && kindOf(uint32(st.Mode)) == trust.KindSymlink {
+	if unix.Fstatat(d.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && sys.KindOf(uint32(st.Mode)) == trust.KindSymlink {
 		return refuseLock(path, trust.NotRegular(trust.KindSymlink))
 	}
 	return errors.Annotatef(err, "cannot open lock file %s", path)
@@ -110,7 +111,7 @@ func (d *rulesDir) checkLock(fd int, path string) error {
 	if err := unix.Fstat(fd, &st); err != nil {
 		return errors.Annotatef(err, "cannot stat lock file %s", path)
 	}
-	if kind := kindOf(uint32(st.Mode)); kind != trust.KindRegular {
+	if kind := sys.KindOf(uint32(st.Mode)); kind != trust.KindRegular {
 		return refuseLock(path, trust.NotRegular(kind))
 	}
 	if st.Nlink != 1 {

@@ -10,6 +10,7 @@ import (
 	"github.com/juju/errors"
 	"golang.org/x/sys/windows"
 
+	"github.com/go-wrench/wrench/internal/sys"
 	"github.com/go-wrench/wrench/internal/trust"
 )
 
@@ -57,7 +58,7 @@ func (d *rulesDir) lock() (unlock func(), err error) {
 // attribute or security descriptor is ever set, so a file the writer did
 // not create keeps its own and a new one inherits the directory's.
 func openLock(path string) (windows.Handle, error) {
-	ext, problem := extendedPath(path)
+	ext, problem := sys.ExtendedPath(path)
 	if problem != "" {
 		return 0, errors.Errorf("cannot open lock file %s: %s", path, problem)
 	}
@@ -65,7 +66,7 @@ func openLock(path string) (windows.Handle, error) {
 	if err != nil {
 		return 0, errors.Annotatef(err, "cannot open lock file %s", path)
 	}
-	h, err := windows.CreateFile(p, windows.GENERIC_READ, shareAll, nil, windows.OPEN_ALWAYS,
+	h, err := windows.CreateFile(p, windows.GENERIC_READ, sys.ShareAll, nil, windows.OPEN_ALWAYS,
 		windows.FILE_ATTRIBUTE_NORMAL|windows.FILE_FLAG_OPEN_REPARSE_POINT, 0)
 	if err != nil {
 		// A directory, or a junction, cannot be opened as a file: say

@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"github.com/go-wrench/wrench/internal/rules"
+	"github.com/go-wrench/wrench/internal/sys"
 )
 
 // snapshot is one state of a category file, as read and verified: the file
@@ -11,7 +12,7 @@ import (
 // (rewritten, touched, replaced, chmod, chown) gets a new snapshot, but a
 // rule whose line is unchanged keeps its counts in it: see store.
 type snapshot struct {
-	key   fileKey
+	key   sys.FileKey
 	path  string
 	rules map[string]*liveRule // nil when the file was refused
 }
@@ -19,7 +20,7 @@ type snapshot struct {
 // newSnapshot makes the snapshot of a trusted file and logs, once for this
 // file state, each line that does not count. Its rules start fresh until
 // store gives them the state of the snapshot they follow.
-func newSnapshot(key fileKey, path string, data []byte) *snapshot {
+func newSnapshot(key sys.FileKey, path string, data []byte) *snapshot {
 	pf := rules.ParseFile(path, data)
 	for _, p := range pf.Problems {
 		logger.Warningf("skipping %v", p)
@@ -33,7 +34,7 @@ func newSnapshot(key fileKey, path string, data []byte) *snapshot {
 
 // refusedSnapshot is the snapshot of a file that is not trusted in this
 // state; it is logged once, when made.
-func refusedSnapshot(key fileKey, path, reason string) *snapshot {
+func refusedSnapshot(key sys.FileKey, path, reason string) *snapshot {
 	logger.Errorf("refusing %s: %s", path, reason)
 	return &snapshot{key: key, path: path}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/juju/errors"
 	"golang.org/x/sys/unix"
 
+	"github.com/go-wrench/wrench/internal/sys"
 	"github.com/go-wrench/wrench/internal/trust"
 )
 
@@ -140,7 +141,7 @@ func (d *rulesDir) remove(name string) (bool, error) {
 // link to one).
 func (d *rulesDir) isDir(name string) bool {
 	var st unix.Stat_t
-	return unix.Fstatat(d.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && kindOf(uint32(st.Mode)) == trust.KindDirectory
+	return unix.Fstatat(d.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && sys.KindOf(uint32(st.Mode)) == trust.KindDirectory
 }
 
 // sync makes the directory's entries durable: a rename or removal survives

@@ -11,6 +11,7 @@ import (
 	"github.com/juju/errors"
 	"golang.org/x/sys/windows"
 
+	"github.com/go-wrench/wrench/internal/sys"
 	"github.com/go-wrench/wrench/internal/trust"
 )
 
@@ -32,7 +33,7 @@ const newDirSDDL = "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;FA;;;OW)(A;OICI;F
 // trust rules to judge. The data directory itself must exist: a mistyped
 // --datadir is an error, not a new tree nothing reads.
 func makeRulesDir(path string) error {
-	ext, problem := extendedPath(path)
+	ext, problem := sys.ExtendedPath(path)
 	if problem != "" {
 		return errors.Errorf("cannot create %s: %s", path, problem)
 	}

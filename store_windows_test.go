@@ -6,6 +6,7 @@ import (
 	"golang.org/x/sys/windows"
 	gc "gopkg.in/check.v1"
 
+	"github.com/go-wrench/wrench/internal/sys"
 	"github.com/go-wrench/wrench/internal/trust"
 )
 
@@ -34,7 +35,7 @@ func (*sddlSuite) TestNewDirSDDLIsNewDirDACL(c *gc.C) {
 	dacl, _, err := sd.DACL()
 	c.Assert(err, gc.IsNil)
 	c.Assert(dacl, gc.NotNil)
-	aces, err := acesOf(dacl)
+	aces, err := sys.ACEsOf(dacl)
 	c.Assert(err, gc.IsNil)
 	c.Check(aces, gc.DeepEquals, trust.NewDirDACL())
 	for i := uint32(0); i < uint32(dacl.AceCount); i++ {
