@@ -8,7 +8,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/juju/errors"
 	"golang.org/x/sys/windows"
 
 	"github.com/go-wrench/wrench/internal/sys"
@@ -255,34 +254,4 @@ func (d *trustedDir) refuse(path string, key sys.FileKey, reason string) {
 	d.lastRefusal = r
 	d.refused.Store(true)
 	logger.Errorf("refusing wrench directory %s: %s", path, reason)
-}
-
-// verifyPathWindows opens path without following a reparse point and
-// without blocking, and says why a process running as the current user
-// must not trust it as a wrench directory (wantDir) or a category file,
-// or "" when it may. err is set when path cannot be opened or inspected;
-// errors.Is(err, fs.ErrNotExist) tells a missing path.
-func verifyPathWindows(path string, wantDir bool) (reason string, err error) {
-	ext, problem := sys.ExtendedPath(path)
-	if problem != "" {
-		return problem, nil
-	}
-	p, err := windows.UTF16PtrFromString(ext)
-	if err != nil {
-		return "", errors.Annotatef(err, "bad path %q", path)
-	}
-	access := uint32(windows.FILE_GENERIC_READ)
-	if wantDir {
-		access = sys.DirAccess
-	}
-	h, err := sys.OpenNoFollow(p, access)
-	if err != nil {
-		return "", errors.Annotatef(err, "cannot open %s", path)
-	}
-	defer windows.CloseHandle(h)
-	st, err := sys.Inspect(h)
-	if err != nil {
-		return "", errors.Annotatef(err, "cannot inspect %s", path)
-	}
-	return st.Verdict(wantDir, effectiveUser()), nil
 }

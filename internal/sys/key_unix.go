@@ -31,6 +31,9 @@ func KeyOf(st *unix.Stat_t) FileKey {
 // Kind is the type of object the key describes.
 func (k FileKey) Kind() trust.Kind { return KindOf(k.mode) }
 
+// Size is the size of the file the key describes, in bytes.
+func (k FileKey) Size() int64 { return k.size }
+
 // OwnershipOf reduces a stat to what the trust rules look at.
 func OwnershipOf(st *unix.Stat_t) trust.Ownership {
 	return trust.Ownership{Kind: KindOf(uint32(st.Mode)), UID: st.Uid, Perm: uint32(st.Mode) & 0o7777, Size: st.Size}

@@ -46,3 +46,6 @@ func (k FileKey) Kind() trust.Kind {
 	}
 	return trust.KindRegular
 }
+
+// Size is the size of the file the key describes, in bytes.
+func (k FileKey) Size() int64 { return k.size }

@@ -1,6 +1,6 @@
 //go:build windows
 
-package wrench
+package store
 
 import (
 	"fmt"
@@ -14,13 +14,13 @@ import (
 	"github.com/go-wrench/wrench/internal/trust"
 )
 
-// lock takes the lock that serialises writers of the directory, in this
+// Lock takes the lock that serialises writers of the directory, in this
 // process and every other: an exclusive LockFileEx on the first byte of
 // its lock file, which is created when missing. unlock releases it.
 //
-// Windows has no uids, so the lock file is the plain lockName(-1), ".lock".
-func (d *rulesDir) lock() (unlock func(), err error) {
-	path := filepath.Join(d.path, lockName(-1))
+// Windows has no uids, so the lock file is the plain LockName(-1), ".lock".
+func (d *Dir) Lock() (unlock func(), err error) {
+	path := filepath.Join(d.path, LockName(-1))
 	h, err := openLock(path)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,6 @@
 //go:build windows
 
-package wrench
+package store
 
 import (
 	"golang.org/x/sys/windows"
@@ -11,17 +11,17 @@ import (
 )
 
 // sddlSuite tests the security descriptor the writer creates directories
-// with; the Test function in wrench_test.go runs it.
+// with; the Test function in store_test.go runs it.
 type sddlSuite struct{}
 
 var _ = gc.Suite(&sddlSuite{})
 
-// TestNewDirSDDLIsNewDirDACL ties newDirSDDL, which the writer creates
+// TestNewDirSDDLIsNewDirDACL ties NewDirSDDL, which the writer creates
 // directories with, to trust.NewDirDACL, which the trust package's tests
 // judge by its rules. Parsing needs no file system, so wine checks it in
 // full.
 func (*sddlSuite) TestNewDirSDDLIsNewDirDACL(c *gc.C) {
-	sd, err := windows.SecurityDescriptorFromString(newDirSDDL)
+	sd, err := windows.SecurityDescriptorFromString(NewDirSDDL)
 	c.Assert(err, gc.IsNil)
 	control, _, err := sd.Control()
 	c.Assert(err, gc.IsNil)
