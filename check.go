@@ -10,6 +10,7 @@ import (
 	"github.com/juju/errors"
 
 	"github.com/go-wrench/wrench/internal/rules"
+	"github.com/go-wrench/wrench/internal/store"
 	"github.com/go-wrench/wrench/internal/trust"
 )
 
@@ -115,12 +116,14 @@ func (r *Report) Problems() int {
 // Check reports whether IsActive in a process running as the current
 // (effective) user would honour the wrench directory, the files of the
 // named categories (of every file in the directory when none is named) and
-// their lines, and exactly why not. It looks as IsActive does: without
-// following a symbolic link, and without opening anything but a regular
-// file. The error is for a bad category name; what Check finds on disk is
+// their lines, and exactly why not. It opens the directory and the files
+// as IsActive does and judges what it opened: on unix without following
+// a symbolic link and without opening anything but a regular file; on
+// Windows through the same handles IsActive uses, without following a
+// reparse point. The error is for a bad category name; what Check finds on disk is
 // in the Report.
 func Check(categories ...string) (Report, error) {
-	return check(callerUID(), categories)
+	return check(store.CallerUID(), categories)
 }
 
 // CheckUser is Check for a process running as uid, which need not be the
@@ -136,7 +139,7 @@ func Check(categories ...string) (Report, error) {
 // entry its groups are unknown, and a grant through the group alone is
 // reported as a problem that says so.
 func CheckUser(uid int, categories ...string) (Report, error) {
-	if !checksOtherUsers {
+	if !store.ChecksOtherUsers {
 		return Report{}, errors.New("wrench.CheckUser: this platform checks only for the current user: use Check")
 	}
 	if uid < 0 {
@@ -155,22 +158,22 @@ func check(uid int, categories []string) (Report, error) {
 		}
 	}
 	dir := wrenchDir(DataDir())
-	who := viewerOf(uid, uid == callerUID())
+	who := store.ViewerOf(uid, uid == store.CallerUID())
 	r := Report{UID: uid, Directory: DirectoryReport{Path: dir, Exists: true}}
 	// Opened as IsActive opens it, so that a directory IsActive may use
 	// but not list is still looked into.
-	d, err := openRulesDirToLook(dir)
+	d, err := store.OpenToLook(dir)
 	if err != nil {
-		var notDir *notDirError
+		var notDir *store.NotDirError
 		switch {
 		case os.IsNotExist(err):
 			r.Directory.Exists = false
 		case errors.As(err, &notDir):
-			r.Directory.Problem = trust.NotDirectory(notDir.kind)
+			r.Directory.Problem = trust.NotDirectory(notDir.Kind)
 			return r, nil
 		default:
 			// Say which directory on the way is the reason, if one is.
-			if r.Directory.Problem = who.reach(dir); r.Directory.Problem == "" {
+			if r.Directory.Problem = who.ReachDir(dir); r.Directory.Problem == "" {
 				r.Directory.Problem = trust.CannotOpen(pathErrorCause(err))
 			}
 			return r, nil
@@ -180,14 +183,14 @@ func check(uid int, categories []string) (Report, error) {
 		}
 		return r, nil
 	}
-	defer d.close()
-	if r.Directory.Problem = who.reach(dir); r.Directory.Problem == "" {
-		r.Directory.Problem = d.verdictFor(who)
+	defer d.Close()
+	if r.Directory.Problem = who.ReachDir(dir); r.Directory.Problem == "" {
+		r.Directory.Problem = d.VerdictFor(who)
 	}
 
 	names := withoutRepeats(categories)
 	if len(names) == 0 {
-		if names, err = d.names(); err != nil {
+		if names, err = d.Names(); err != nil {
 			if errors.Is(err, fs.ErrPermission) && r.Directory.Problem == "" {
 				// Check's own need, not IsActive's: not a problem.
 				r.Directory.Unlisted = fmt.Sprintf("cannot be listed by this process: %v; name the categories to check them", errors.Cause(err))
@@ -208,30 +211,30 @@ func check(uid int, categories []string) (Report, error) {
 }
 
 // checkFile gives the verdict on the entry name of the directory.
-func checkFile(d *rulesDir, name string, who viewer, dirRefused bool) FileReport {
-	fr := FileReport{Category: name, Path: filepath.Join(d.path, name)}
+func checkFile(d *store.Dir, name string, who store.Viewer, dirRefused bool) FileReport {
+	fr := FileReport{Category: name, Path: filepath.Join(d.Path(), name)}
 	if err := rules.CheckCategory(name); err != nil {
 		fr.Exists = true
 		fr.Problem = fmt.Sprintf("is never read: %v", err)
 		return fr
 	}
-	fs, err := d.look(name)
+	fs, err := d.Look(name)
 	if err != nil {
 		fr.Exists = true
 		fr.Problem = errors.Cause(err).Error()
 		return fr
 	}
-	fr.Exists = fs.exists
-	if !fs.exists {
+	fr.Exists = fs.Exists
+	if !fs.Exists {
 		return fr
 	}
-	fr.Problem = fs.verdictFor(who)
+	fr.Problem = fs.VerdictFor(who)
 	if fr.Problem == "" && dirRefused {
 		fr.Problem = "is ignored with its directory"
 	}
-	if fs.content != nil {
-		fr.BOM, _ = rules.Split(fs.content)
-		fr.Lines = lineReports(fs.path, fs.content)
+	if fs.Content != nil {
+		fr.BOM, _ = rules.Split(fs.Content)
+		fr.Lines = lineReports(fs.Path, fs.Content)
 		for i := range fr.Lines {
 			fr.Lines[i].Honoured = fr.Problem == "" && fr.Lines[i].Problem == ""
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/juju/errors"
 
 	"github.com/go-wrench/wrench/internal/rules"
+	"github.com/go-wrench/wrench/internal/store"
 )
 
 // CategoryFile is what one category file says, as List reads it.
@@ -97,30 +98,30 @@ func List(categories ...string) ([]CategoryFile, error) {
 			return nil, err
 		}
 	}
-	d, err := openRulesDirToLook(wrenchDir(DataDir()))
+	d, err := store.OpenToLook(wrenchDir(DataDir()))
 	if os.IsNotExist(err) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, errors.Annotatef(err, "cannot list")
 	}
-	defer d.close()
+	defer d.Close()
 	names, err := categoryNames(d, categories)
 	if err != nil {
 		return nil, err
 	}
 	var files []CategoryFile
 	for _, name := range names {
-		fs, err := d.look(name)
+		fs, err := d.Look(name)
 		if err != nil {
 			return nil, err
 		}
-		if !fs.exists {
+		if !fs.Exists {
 			continue
 		}
-		cf := CategoryFile{Category: name, Path: fs.path, Unreadable: fs.unreadable}
-		if fs.content != nil {
-			pf := rules.ParseFile(fs.path, fs.content)
+		cf := CategoryFile{Category: name, Path: fs.Path, Unreadable: fs.Unreadable}
+		if fs.Content != nil {
+			pf := rules.ParseFile(fs.Path, fs.Content)
 			cf.Rules, cf.Problems, cf.BOM = exportRules(pf.Rules), exportProblems(pf.Problems), pf.BOM
 		}
 		files = append(files, cf)
@@ -131,11 +132,11 @@ func List(categories ...string) ([]CategoryFile, error) {
 // categoryNames is the named categories in the order given, or when none
 // is named every valid category name in the directory in name order;
 // either way without repeats.
-func categoryNames(d *rulesDir, named []string) ([]string, error) {
+func categoryNames(d *store.Dir, named []string) ([]string, error) {
 	if len(named) > 0 {
 		return withoutRepeats(named), nil
 	}
-	all, err := d.names()
+	all, err := d.Names()
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-wrench/wrench/internal/nowrench"
 	"github.com/go-wrench/wrench/internal/rules"
+	"github.com/go-wrench/wrench/internal/sys"
 )
 
 // logger is where wrench says what it refused, skipped and fired.
@@ -169,7 +170,7 @@ type config struct {
 	invalidFull  atomic.Bool // invalid reached maxInvalidNames
 	warnedFull   atomic.Bool // the WARNING that categories are no longer remembered was logged
 
-	dir dirHandle // the verified wrench directory, where the platform keeps one
+	dir trustedDir // what the platform keeps of the wrench directory last found trusted
 }
 
 func newConfig(dataDir string) *config {
@@ -279,7 +280,7 @@ func (cf *config) retire() {
 // (rewritten, touched, replaced, chmod, chown) gets a new snapshot, but a
 // rule whose line is unchanged keeps its counts in it: see store.
 type snapshot struct {
-	key   fileKey
+	key   sys.FileKey
 	path  string
 	rules map[string]*liveRule // nil when the file was refused
 }
@@ -287,7 +288,7 @@ type snapshot struct {
 // newSnapshot makes the snapshot of a trusted file and logs, once for this
 // file state, each line that does not count. Its rules start fresh until
 // store gives them the state of the snapshot they follow.
-func newSnapshot(key fileKey, path string, data []byte) *snapshot {
+func newSnapshot(key sys.FileKey, path string, data []byte) *snapshot {
 	pf := rules.ParseFile(path, data)
 	for _, p := range pf.Problems {
 		logger.Warningf("skipping %v", p)
@@ -301,7 +302,7 @@ func newSnapshot(key fileKey, path string, data []byte) *snapshot {
 
 // refusedSnapshot is the snapshot of a file that is not trusted in this
 // state; it is logged once, when made.
-func refusedSnapshot(key fileKey, path, reason string) *snapshot {
+func refusedSnapshot(key sys.FileKey, path, reason string) *snapshot {
 	logger.Errorf("refusing %s: %s", path, reason)
 	return &snapshot{key: key, path: path}
 }

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/go-wrench/wrench/internal/sys"
 	"github.com/go-wrench/wrench/internal/trust"
 )
 
@@ -22,47 +23,6 @@ type userID = int
 
 // effectiveUser is the user whose files, besides root's, are trusted.
 func effectiveUser() userID { return os.Geteuid() }
-
-// fileKey is a file's identity and state as fstat gives it. Any rewrite,
-// touch, replacement, chmod or chown changes it; mode and owner are in it
-// because timestamps can be too coarse to show a quick change.
-type fileKey struct {
-	dev, ino     uint64
-	size         int64
-	mtime, ctime int64
-	mode, uid    uint32
-}
-
-func keyOf(st *unix.Stat_t) fileKey {
-	return fileKey{
-		dev: uint64(st.Dev), ino: uint64(st.Ino), size: st.Size,
-		mtime: st.Mtim.Nano(), ctime: st.Ctim.Nano(),
-		mode: uint32(st.Mode), uid: st.Uid,
-	}
-}
-
-// ownershipOf reduces a stat to what the trust rules look at.
-func ownershipOf(st *unix.Stat_t) trust.Ownership {
-	return trust.Ownership{Kind: kindOf(uint32(st.Mode)), UID: st.Uid, Perm: uint32(st.Mode) & 0o7777, Size: st.Size}
-}
-
-func kindOf(mode uint32) trust.Kind {
-	switch mode & unix.S_IFMT {
-	case unix.S_IFREG:
-		return trust.KindRegular
-	case unix.S_IFDIR:
-		return trust.KindDirectory
-	case unix.S_IFLNK:
-		return trust.KindSymlink
-	case unix.S_IFIFO:
-		return trust.KindFIFO
-	case unix.S_IFCHR, unix.S_IFBLK:
-		return trust.KindDevice
-	case unix.S_IFSOCK:
-		return trust.KindSocket
-	}
-	return trust.KindOther
-}
 
 // category is what wrench keeps for one category of one data directory.
 type category struct {
@@ -84,7 +44,7 @@ type category struct {
 // dirRefusal pairs a category file's state with the state of the wrench
 // directory that was refused when the file was in it.
 type dirRefusal struct {
-	file, dir fileKey
+	file, dir sys.FileKey
 }
 
 func newCategory(cf *config, name string) *category {
@@ -106,7 +66,7 @@ func (cf *config) hasEntry(name string) bool {
 	pathz = append(pathz, name...)
 	pathz = append(pathz, 0)
 	var st unix.Stat_t
-	return lstatz(pathz, &st) == 0
+	return sys.Lstatz(pathz, &st) == 0
 }
 
 // current returns the snapshot of the category file as it is on disk now,
@@ -117,7 +77,7 @@ func (cf *config) hasEntry(name string) bool {
 // directory's path, which must still name the directory it was read from).
 func (c *category) current(cf *config) *snapshot {
 	var st unix.Stat_t
-	if errno := lstatz(c.pathz, &st); errno != 0 {
+	if errno := sys.Lstatz(c.pathz, &st); errno != 0 {
 		if errno == unix.ENOENT {
 			if logger.IsTraceEnabled() {
 				logger.Tracef("no file %s", c.path)
@@ -127,7 +87,7 @@ func (c *category) current(cf *config) *snapshot {
 		c.statFailed(cf, errno)
 		return nil
 	}
-	key := keyOf(&st)
+	key := sys.KeyOf(&st)
 	if s := c.snap.Load(); s != nil && s.key == key {
 		if s.rules == nil {
 			return nil // refused in this very state, and logged then
@@ -144,23 +104,23 @@ func (c *category) current(cf *config) *snapshot {
 
 // dirStillRefused reports whether the file, in state key, and the wrench
 // directory are both as they were when the directory was last refused.
-func (c *category) dirStillRefused(cf *config, key fileKey) bool {
+func (c *category) dirStillRefused(cf *config, key sys.FileKey) bool {
 	r := c.dirRefused.Load()
 	if r == nil || r.file != key {
 		return false
 	}
 	var st unix.Stat_t
-	return lstatz(cf.wrenchDirz, &st) == 0 && keyOf(&st) == r.dir
+	return sys.Lstatz(cf.wrenchDirz, &st) == 0 && sys.KeyOf(&st) == r.dir
 }
 
 // changed reports whether the category file is no longer the one snap was
 // read from, or its directory is no longer trusted.
 func (c *category) changed(cf *config, snap *snapshot) bool {
 	var st unix.Stat_t
-	if lstatz(c.pathz, &st) != 0 {
+	if sys.Lstatz(c.pathz, &st) != 0 {
 		return true
 	}
-	return keyOf(&st) != snap.key || !cf.dir.trusted(cf)
+	return sys.KeyOf(&st) != snap.key || !cf.dir.trusted(cf)
 }
 
 // statFailed logs, once until it changes, why the category path cannot be
@@ -180,7 +140,7 @@ func (c *category) statFailed(cf *config, errno unix.Errno) {
 // and stores its snapshot. Everything is checked on the descriptors
 // actually read: the directory is opened without following a symlink, the
 // file is opened beneath it without following one and without blocking.
-func (c *category) reload(cf *config, seen fileKey) *snapshot {
+func (c *category) reload(cf *config, seen sys.FileKey) *snapshot {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	reloads.Add(1)
@@ -190,7 +150,7 @@ func (c *category) reload(cf *config, seen fileKey) *snapshot {
 	}
 	dirfd, refused, ok := cf.dir.open(cf)
 	if !ok {
-		if refused != (fileKey{}) {
+		if refused != (sys.FileKey{}) {
 			c.dirRefused.Store(&dirRefusal{file: seen, dir: refused})
 		}
 		return nil
@@ -200,10 +160,10 @@ func (c *category) reload(cf *config, seen fileKey) *snapshot {
 
 	// Never open what is not a regular file: a FIFO would block and a
 	// device could act on being opened. Refusing needs no descriptor.
-	if kind := kindOf(seen.mode); kind != trust.KindRegular {
+	if kind := seen.Kind(); kind != trust.KindRegular {
 		return c.store(refusedSnapshot(seen, c.path, trust.NotRegular(kind)))
 	}
-	f, st, err := openBeneath(dirfd, cf.wrenchDir, c.name)
+	f, st, err := sys.OpenBeneath(dirfd, cf.wrenchDir, c.name)
 	switch {
 	case err == unix.EACCES || err == unix.EPERM:
 		// A refusal like any other, remembered for the state the stat
@@ -216,14 +176,14 @@ func (c *category) reload(cf *config, seen fileKey) *snapshot {
 		return nil // a passing failure, such as no descriptor left: try again
 	}
 	defer f.Close()
-	key := keyOf(&st)
+	key := sys.KeyOf(&st)
 	if s := c.snap.Load(); s != nil && s.key == key {
 		return s.usable() // unchanged: keep its counts
 	}
-	if reason := trust.FileVerdict(ownershipOf(&st), cf.euid); reason != "" {
+	if reason := trust.FileVerdict(sys.OwnershipOf(&st), cf.euid); reason != "" {
 		return c.store(refusedSnapshot(key, c.path, reason))
 	}
-	data, tooBig, err := readRules(f)
+	data, tooBig, err := sys.ReadRules(f)
 	switch {
 	case err != nil:
 		logger.Errorf("refusing %s: %v", c.path, err)
@@ -234,17 +194,18 @@ func (c *category) reload(cf *config, seen fileKey) *snapshot {
 	return c.store(newSnapshot(key, c.path, data))
 }
 
-// dirHandle keeps a descriptor of the verified wrench directory: it is
-// what category files are opened beneath, and it names the directory
-// their snapshots were read from.
+// trustedDir is what IsActive keeps of the wrench directory last found
+// trusted: on unix, a descriptor of it. The descriptor is what category
+// files are opened beneath, and it names the directory their snapshots
+// were read from.
 //
 // The hot path never uses the descriptor itself, which follows the
 // directory wherever it is renamed: it checks that the wrench directory's
 // path still names that directory. Holding the descriptor open keeps the
 // directory's inode from being reused, so its device and inode numbers
 // cannot come to name another directory.
-type dirHandle struct {
-	current atomic.Pointer[dirFD] // nil when there is none
+type trustedDir struct {
+	kept atomic.Pointer[dirFD] // nil when there is none
 
 	mu      sync.Mutex // serialises adopt and close
 	retired bool
@@ -261,7 +222,7 @@ type dirFD struct {
 
 // dirLogged is a logged refusal of the wrench directory: its state and why.
 type dirLogged struct {
-	key    fileKey
+	key    sys.FileKey
 	reason string
 }
 
@@ -275,44 +236,44 @@ type dirLogged struct {
 // Only a stat of the path can tell this: a stat of the category file's
 // path follows a symbolic link in the middle, and the descriptor follows
 // the directory it was opened on.
-func (d *dirHandle) trusted(cf *config) bool {
-	kept := d.current.Load()
+func (d *trustedDir) trusted(cf *config) bool {
+	kept := d.kept.Load()
 	if kept == nil {
 		return false
 	}
 	var st unix.Stat_t
-	if lstatz(cf.wrenchDirz, &st) != 0 || uint64(st.Dev) != kept.dev || uint64(st.Ino) != kept.ino {
+	if sys.Lstatz(cf.wrenchDirz, &st) != 0 || uint64(st.Dev) != kept.dev || uint64(st.Ino) != kept.ino {
 		return false
 	}
-	return trust.DirTrusted(ownershipOf(&st), cf.euid)
+	return trust.DirTrusted(sys.OwnershipOf(&st), cf.euid)
 }
 
 // open opens the wrench directory afresh and verifies it on the
 // descriptor. ok is false when there is no trusted directory; a refusal is
 // logged once per directory state, and refused is that state when it is
 // known (it is zero when there is no directory).
-func (d *dirHandle) open(cf *config) (fd int, refused fileKey, ok bool) {
-	fd, err := unix.Open(cf.wrenchDir, dirOpenFlags|unix.O_NOFOLLOW|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+func (d *trustedDir) open(cf *config) (fd int, refused sys.FileKey, ok bool) {
+	fd, err := unix.Open(cf.wrenchDir, sys.DirOpenFlags|unix.O_NOFOLLOW|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	var st unix.Stat_t
 	if err != nil {
 		switch {
 		case err == unix.ENOENT:
 		case unix.Lstat(cf.wrenchDir, &st) == nil:
-			refused = keyOf(&st)
-			d.refuse(cf.wrenchDir, refused, trust.DirVerdict(ownershipOf(&st), cf.euid))
+			refused = sys.KeyOf(&st)
+			d.refuse(cf.wrenchDir, refused, trust.DirVerdict(sys.OwnershipOf(&st), cf.euid))
 		default:
-			d.refuse(cf.wrenchDir, fileKey{}, err.Error())
+			d.refuse(cf.wrenchDir, sys.FileKey{}, err.Error())
 		}
 		return -1, refused, false
 	}
 	if err := unix.Fstat(fd, &st); err != nil {
 		unix.Close(fd)
-		d.refuse(cf.wrenchDir, fileKey{}, err.Error())
+		d.refuse(cf.wrenchDir, sys.FileKey{}, err.Error())
 		return -1, refused, false
 	}
-	if reason := trust.DirVerdict(ownershipOf(&st), cf.euid); reason != "" {
+	if reason := trust.DirVerdict(sys.OwnershipOf(&st), cf.euid); reason != "" {
 		unix.Close(fd)
-		refused = keyOf(&st)
+		refused = sys.KeyOf(&st)
 		d.refuse(cf.wrenchDir, refused, reason)
 		return -1, refused, false
 	}
@@ -320,7 +281,7 @@ func (d *dirHandle) open(cf *config) (fd int, refused fileKey, ok bool) {
 }
 
 // refuse logs a directory refusal unless this state was logged already.
-func (d *dirHandle) refuse(path string, key fileKey, reason string) {
+func (d *trustedDir) refuse(path string, key sys.FileKey, reason string) {
 	if reason == "" {
 		reason = "changed while being opened"
 	}
@@ -335,7 +296,7 @@ func (d *dirHandle) refuse(path string, key fileKey, reason string) {
 
 // adopt keeps fd, a freshly verified descriptor of the wrench directory,
 // unless the one kept already refers to the same directory.
-func (d *dirHandle) adopt(fd int) {
+func (d *trustedDir) adopt(fd int) {
 	var st unix.Stat_t
 	if unix.Fstat(fd, &st) != nil {
 		unix.Close(fd)
@@ -343,14 +304,14 @@ func (d *dirHandle) adopt(fd int) {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	kept := d.current.Load()
+	kept := d.kept.Load()
 	if d.retired || (kept != nil && kept.dev == uint64(st.Dev) && kept.ino == uint64(st.Ino)) {
 		unix.Close(fd)
 		return
 	}
-	d.current.Store(&dirFD{fd: fd, dev: uint64(st.Dev), ino: uint64(st.Ino)})
+	d.kept.Store(&dirFD{fd: fd, dev: uint64(st.Dev), ino: uint64(st.Ino)})
 	if kept != nil {
-		unix.Close(kept.fd) // after the store: see dirHandle
+		unix.Close(kept.fd) // after the store: see trustedDir
 	}
 	d.refusalMu.Lock()
 	d.lastRefusal = dirLogged{}
@@ -358,11 +319,11 @@ func (d *dirHandle) adopt(fd int) {
 }
 
 // close drops the kept descriptor for good.
-func (d *dirHandle) close() {
+func (d *trustedDir) close() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.retired = true
-	if kept := d.current.Swap(nil); kept != nil {
+	if kept := d.kept.Swap(nil); kept != nil {
 		unix.Close(kept.fd)
 	}
 }

@@ -8,9 +8,9 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/juju/errors"
 	"golang.org/x/sys/windows"
 
+	"github.com/go-wrench/wrench/internal/sys"
 	"github.com/go-wrench/wrench/internal/trust"
 )
 
@@ -34,12 +34,12 @@ func defaultDataDir() string {
 // effectiveUser is the SID of the user the process runs as. Should the
 // process token not say, only SYSTEM and Administrators are trusted.
 func effectiveUser() userID {
-	u, err := windows.GetCurrentProcessToken().GetTokenUser()
+	u, err := sys.CurrentUser()
 	if err != nil {
 		logger.Errorf("cannot tell which user this process runs as (%v): trusting only files owned by SYSTEM or Administrators", err)
 		return ""
 	}
-	return u.User.Sid.String()
+	return u
 }
 
 // category is what wrench keeps for one category of one data directory.
@@ -60,14 +60,14 @@ type category struct {
 }
 
 func newCategory(cf *config, name string) *category {
-	return &category{name: name, path: filepath.Join(cf.wrenchDir, name), ntName: ntString(name)}
+	return &category{name: name, path: filepath.Join(cf.wrenchDir, name), ntName: sys.NTString(name)}
 }
 
 // hasEntry reports whether anything is at the path of the category name:
 // false means there is nothing to honour. It is for the categories that
 // are not remembered.
 func (cf *config) hasEntry(name string) bool {
-	ext, problem := extendedPath(filepath.Join(cf.wrenchDir, name))
+	ext, problem := sys.ExtendedPath(filepath.Join(cf.wrenchDir, name))
 	if problem != "" {
 		return false
 	}
@@ -87,7 +87,7 @@ func (c *category) current(cf *config) *snapshot {
 		return nil
 	}
 	defer windows.CloseHandle(h)
-	if s := c.snap.Load(); s != nil && s.key == st.key {
+	if s := c.snap.Load(); s != nil && s.key == st.Key {
 		return s.usable() // unchanged, or refused in this very state and logged then
 	}
 	return c.reload(cf, h, st)
@@ -101,39 +101,32 @@ func (c *category) changed(cf *config, snap *snapshot) bool {
 		return true
 	}
 	windows.CloseHandle(h)
-	return st.key != snap.key
+	return st.Key != snap.key
 }
 
 // open opens the category file beneath a freshly verified wrench
 // directory and inspects it. ok is false when there is nothing to look at:
 // no trusted directory, no file, or an error, which is logged once.
-func (c *category) open(cf *config) (h windows.Handle, st handleState, ok bool) {
+func (c *category) open(cf *config) (h windows.Handle, st sys.HandleState, ok bool) {
 	dir, ok := cf.dir.open(cf)
 	if !ok {
 		return 0, st, false
 	}
 	defer windows.CloseHandle(dir)
-	h, err := openBeneath(dir, &c.ntName)
-	if err != nil {
-		if isNotExist(err) {
-			if logger.IsTraceEnabled() {
-				logger.Tracef("no file %s", c.path)
-			}
-		} else {
-			c.failed(err)
-		}
-		return 0, st, false
-	}
-	if st, err = inspect(h); err != nil {
-		windows.CloseHandle(h)
-		c.failed(err)
-		return 0, st, false
-	}
-	if st.deletePending {
-		windows.CloseHandle(h)
+	h, st, err := sys.OpenFile(dir, &c.ntName)
+	switch {
+	case err == windows.ERROR_DELETE_PENDING:
 		if logger.IsTraceEnabled() {
 			logger.Tracef("no file %s (it is being deleted)", c.path)
 		}
+		return 0, st, false
+	case sys.IsNotExist(err):
+		if logger.IsTraceEnabled() {
+			logger.Tracef("no file %s", c.path)
+		}
+		return 0, st, false
+	case err != nil:
+		c.failed(err)
 		return 0, st, false
 	}
 	return h, st, true
@@ -152,114 +145,98 @@ func (c *category) failed(err error) {
 
 // reload verifies and reads the category file through h, the handle st
 // was inspected on, and stores its snapshot.
-func (c *category) reload(cf *config, h windows.Handle, st handleState) *snapshot {
+func (c *category) reload(cf *config, h windows.Handle, st sys.HandleState) *snapshot {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	reloads.Add(1)
 	c.lastErr = ""
-	if s := c.snap.Load(); s != nil && s.key == st.key {
+	if s := c.snap.Load(); s != nil && s.key == st.Key {
 		return s.usable() // another call read this state meanwhile: keep its counts
 	}
-	if reason := st.verdict(false, cf.euid); reason != "" {
-		return c.store(refusedSnapshot(st.key, c.path, reason))
+	if reason := st.Verdict(false, cf.euid); reason != "" {
+		return c.store(refusedSnapshot(st.Key, c.path, reason))
 	}
-	data, err := readAll(h)
+	data, err := sys.ReadAll(h)
 	if err != nil {
 		logger.Errorf("refusing %s: %v", c.path, err)
 		return nil
 	}
 	if len(data) > MaxFileSize {
-		return c.store(refusedSnapshot(st.key, c.path, trust.Grew))
+		return c.store(refusedSnapshot(st.Key, c.path, trust.Grew))
 	}
-	return c.store(newSnapshot(st.key, c.path, data))
+	return c.store(newSnapshot(st.Key, c.path, data))
 }
 
-// dirHandle verifies the wrench directory for each call and remembers the
-// last state it trusted, so an unchanged directory costs no new verdict.
+// trustedDir is what IsActive keeps of the wrench directory last found
+// trusted: on Windows, its state, so an unchanged directory costs no new
+// verdict. The directory is opened and inspected afresh for each call.
 //
 // Unlike on unix no handle is kept between calls: an open handle on
 // Windows keeps a directory from being removed for good (it lingers,
 // delete-pending, and a new one of the same name cannot be made), and a
 // kept handle would go on reading a directory renamed away.
-type dirHandle struct {
+type trustedDir struct {
 	pathOnce    sync.Once
-	path        *uint16 // the wrench directory, in the form extendedPath gives
+	path        *uint16 // the wrench directory, as sys.DirPath gives it
 	pathProblem string  // why that path is never opened, or ""
 
-	verified atomic.Pointer[fileKey] // the last directory state found trusted
+	verified atomic.Pointer[sys.FileKey] // the last directory state found trusted
 
 	refusalMu   sync.Mutex
-	lastRefusal dirRefusal // the last refusal logged
+	lastRefusal dirLogged // the last refusal logged
 	refused     atomic.Bool
 }
 
-// dirRefusal is one logged refusal of the directory: the state and why.
-type dirRefusal struct {
-	key    fileKey
+// dirLogged is a logged refusal of the wrench directory: its state and why.
+type dirLogged struct {
+	key    sys.FileKey
 	reason string
 }
 
 // close forgets the trusted state, so nothing is taken on trust from a
 // retired config. No handle is held between calls, so none is closed.
-func (d *dirHandle) close() { d.verified.Store(nil) }
+func (d *trustedDir) close() { d.verified.Store(nil) }
 
 // open opens the wrench directory by its path, without following a
 // reparse point, and verifies it on the handle. ok is false when there is
 // no trusted directory; a refusal is logged once per directory state.
-func (d *dirHandle) open(cf *config) (h windows.Handle, ok bool) {
-	d.pathOnce.Do(func() {
-		ext, problem := extendedPath(cf.wrenchDir)
-		if problem == "" {
-			var err error
-			if d.path, err = windows.UTF16PtrFromString(ext); err != nil {
-				problem = err.Error()
-			}
-		}
-		d.pathProblem = problem
-	})
+func (d *trustedDir) open(cf *config) (h windows.Handle, ok bool) {
+	d.pathOnce.Do(func() { d.path, d.pathProblem = sys.DirPath(cf.wrenchDir) })
 	if d.pathProblem != "" {
-		d.refuse(cf.wrenchDir, fileKey{}, d.pathProblem)
+		d.refuse(cf.wrenchDir, sys.FileKey{}, d.pathProblem)
 		return 0, false
 	}
-	h, err := openNoFollow(d.path, dirAccess)
-	if err != nil {
-		if isNotExist(err) {
-			if logger.IsTraceEnabled() {
-				logger.Tracef("no wrench directory %s", cf.wrenchDir)
-			}
-			return 0, false
-		}
-		d.refuse(cf.wrenchDir, fileKey{}, err.Error())
-		return 0, false
-	}
-	st, err := inspect(h)
-	if err != nil {
-		windows.CloseHandle(h)
-		d.refuse(cf.wrenchDir, fileKey{}, err.Error())
-		return 0, false
-	}
-	if st.deletePending {
-		windows.CloseHandle(h)
+	h, st, err := sys.OpenDir(d.path)
+	switch {
+	case err == windows.ERROR_DELETE_PENDING:
 		if logger.IsTraceEnabled() {
 			logger.Tracef("no wrench directory %s (it is being deleted)", cf.wrenchDir)
 		}
 		return 0, false
-	}
-	if v := d.verified.Load(); v != nil && *v == st.key {
-		return h, true
-	}
-	if reason := st.verdict(true, cf.euid); reason != "" {
-		windows.CloseHandle(h)
-		d.verified.Store(nil)
-		d.refuse(cf.wrenchDir, st.key, reason)
+	case sys.IsNotExist(err):
+		if logger.IsTraceEnabled() {
+			logger.Tracef("no wrench directory %s", cf.wrenchDir)
+		}
+		return 0, false
+	case err != nil:
+		d.refuse(cf.wrenchDir, sys.FileKey{}, err.Error())
 		return 0, false
 	}
-	d.verified.Store(&st.key)
+	if v := d.verified.Load(); v != nil && *v == st.Key {
+		return h, true
+	}
+	if reason := st.Verdict(true, cf.euid); reason != "" {
+		windows.CloseHandle(h)
+		d.verified.Store(nil)
+		d.refuse(cf.wrenchDir, st.Key, reason)
+		return 0, false
+	}
+	d.verified.Store(&st.Key)
 	if d.refused.Load() {
 		// Trusted again: a later refusal, even of a state seen before, is
 		// news and is logged.
 		d.refusalMu.Lock()
-		d.lastRefusal = dirRefusal{}
+		d.lastRefusal = dirLogged{}
 		d.refused.Store(false)
 		d.refusalMu.Unlock()
 	}
@@ -267,8 +244,8 @@ func (d *dirHandle) open(cf *config) (h windows.Handle, ok bool) {
 }
 
 // refuse logs a directory refusal unless this state was logged already.
-func (d *dirHandle) refuse(path string, key fileKey, reason string) {
-	r := dirRefusal{key: key, reason: reason}
+func (d *trustedDir) refuse(path string, key sys.FileKey, reason string) {
+	r := dirLogged{key: key, reason: reason}
 	d.refusalMu.Lock()
 	defer d.refusalMu.Unlock()
 	if d.refused.Load() && r == d.lastRefusal {
@@ -277,34 +254,4 @@ func (d *dirHandle) refuse(path string, key fileKey, reason string) {
 	d.lastRefusal = r
 	d.refused.Store(true)
 	logger.Errorf("refusing wrench directory %s: %s", path, reason)
-}
-
-// verifyPathWindows opens path without following a reparse point and
-// without blocking, and says why a process running as the current user
-// must not trust it as a wrench directory (wantDir) or a category file,
-// or "" when it may. err is set when path cannot be opened or inspected;
-// errors.Is(err, fs.ErrNotExist) tells a missing path.
-func verifyPathWindows(path string, wantDir bool) (reason string, err error) {
-	ext, problem := extendedPath(path)
-	if problem != "" {
-		return problem, nil
-	}
-	p, err := windows.UTF16PtrFromString(ext)
-	if err != nil {
-		return "", errors.Annotatef(err, "bad path %q", path)
-	}
-	access := uint32(windows.FILE_GENERIC_READ)
-	if wantDir {
-		access = dirAccess
-	}
-	h, err := openNoFollow(p, access)
-	if err != nil {
-		return "", errors.Annotatef(err, "cannot open %s", path)
-	}
-	defer windows.CloseHandle(h)
-	st, err := inspect(h)
-	if err != nil {
-		return "", errors.Annotatef(err, "cannot inspect %s", path)
-	}
-	return st.verdict(wantDir, effectiveUser()), nil
 }

@@ -112,10 +112,10 @@ func (s *windowsSuite) TestTrustedFileIsHonoured(c *gc.C) {
 	c.Check(wrench.IsActive("agent", "other"), gc.Equals, false)
 	c.Check(wrench.IsActive("missing", "refuse-upgrade"), gc.Equals, false)
 	c.Check(s.logged(loggo.ERROR, ""), gc.HasLen, 0)
-	reason, err := wrench.VerifyPathWindows(filepath.Join(s.dir, "agent"), false)
+	reason, err := wrench.TrustVerdict(filepath.Join(s.dir, "agent"), false)
 	c.Check(err, gc.IsNil)
 	c.Check(reason, gc.Equals, "")
-	reason, err = wrench.VerifyPathWindows(s.dir, true)
+	reason, err = wrench.TrustVerdict(s.dir, true)
 	c.Check(err, gc.IsNil)
 	c.Check(reason, gc.Equals, "")
 }
@@ -134,7 +134,7 @@ func (s *windowsSuite) TestFileWritableByEveryoneIsRefusedOnce(c *gc.C) {
 	c.Check(refusals, gc.HasLen, 1)
 	c.Check(s.logged(loggo.ERROR, ""), gc.HasLen, 1)
 
-	reason, err := wrench.VerifyPathWindows(path, false)
+	reason, err := wrench.TrustVerdict(path, false)
 	c.Check(err, gc.IsNil)
 	c.Check(reason, gc.Matches, `grants write \(.*\) to Everyone \(S-1-1-0\) through an explicit ACE`)
 }
@@ -165,7 +165,7 @@ func (s *windowsSuite) TestDirectoryWritableByEveryoneIsRefusedOnce(c *gc.C) {
 	c.Check(s.errorsLogged("refusing wrench directory "+s.dir+": ", "grants write (", "to Everyone (S-1-1-0) through an explicit ACE"), gc.HasLen, 1)
 	c.Check(s.logged(loggo.ERROR, ""), gc.HasLen, 1)
 
-	reason, err := wrench.VerifyPathWindows(s.dir, true)
+	reason, err := wrench.TrustVerdict(s.dir, true)
 	c.Check(err, gc.IsNil)
 	c.Check(reason, gc.Matches, `grants write \(FILE_ADD_FILE, .*\) to Everyone \(S-1-1-0\) through an explicit ACE`)
 }
@@ -255,7 +255,7 @@ func (s *windowsSuite) TestCategoryThatIsADirectoryIsRefusedOnce(c *gc.C) {
 		c.Check(wrench.IsActive("control", "refuse-upgrade"), gc.Equals, true)
 	}
 	c.Check(s.errorsLogged("refusing "+path+": is a directory, not a regular file"), gc.HasLen, 1)
-	reason, err := wrench.VerifyPathWindows(path, false)
+	reason, err := wrench.TrustVerdict(path, false)
 	c.Check(err, gc.IsNil)
 	c.Check(reason, gc.Equals, "is a directory, not a regular file")
 }
@@ -267,7 +267,7 @@ func (s *windowsSuite) TestWrenchDirectoryThatIsAFileIsRefusedOnce(c *gc.C) {
 		c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, false)
 	}
 	c.Check(s.errorsLogged("refusing wrench directory "+s.dir+": is a regular file, not a directory"), gc.HasLen, 1)
-	reason, err := wrench.VerifyPathWindows(s.dir, true)
+	reason, err := wrench.TrustVerdict(s.dir, true)
 	c.Check(err, gc.IsNil)
 	c.Check(reason, gc.Equals, "is a regular file, not a directory")
 }
@@ -277,7 +277,7 @@ func (s *windowsSuite) TestNoDirectoryIsQuiet(c *gc.C) {
 	c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, false)
 	c.Check(s.logged(loggo.ERROR, ""), gc.HasLen, 0)
 	c.Check(s.logged(loggo.TRACE, "no wrench directory "+s.dir), gc.HasLen, 1)
-	_, err := wrench.VerifyPathWindows(s.dir, true)
+	_, err := wrench.TrustVerdict(s.dir, true)
 	c.Check(errors.Is(err, fs.ErrNotExist), gc.Equals, true, gc.Commentf("%v", err))
 }
 
@@ -348,14 +348,39 @@ func (s *windowsSuite) TestDeviceNamesAreFilesNotDevices(c *gc.C) {
 	c.Check(wrench.IsActive("COM1", "refuse-upgrade"), gc.Equals, true)
 }
 
-func (s *windowsSuite) TestVerifyPathRefusesDevicePaths(c *gc.C) {
+// TestCheckAndListLookAsIsActiveDoes proves Check and List open a
+// category file beneath the verified directory's handle, as
+// IsActive does, not by its path: a file really named COM1 is that file
+// to all of them, never the device the Win32 name rules make of the path.
+func (s *windowsSuite) TestCheckAndListLookAsIsActiveDoes(c *gc.C) {
+	c.Assert(os.WriteFile(`\\?\`+filepath.Join(s.dir, "COM1"), []byte("refuse-upgrade\n"), 0o644), gc.IsNil)
+	c.Assert(wrench.IsActive("COM1", "refuse-upgrade"), gc.Equals, true)
+
+	r, err := wrench.Check("COM1")
+	c.Assert(err, gc.IsNil)
+	c.Check(r.Directory.Problem, gc.Equals, "")
+	c.Assert(r.Files, gc.HasLen, 1)
+	c.Check(r.Files[0].Exists, gc.Equals, true)
+	c.Check(r.Files[0].Problem, gc.Equals, "")
+	c.Assert(r.Files[0].Lines, gc.HasLen, 1)
+	c.Check(r.Files[0].Lines[0].Honoured, gc.Equals, true)
+
+	files, err := wrench.List("COM1")
+	c.Assert(err, gc.IsNil)
+	c.Assert(files, gc.HasLen, 1)
+	c.Check(files[0].Unreadable, gc.Equals, "")
+	c.Check(files[0].Rules, gc.DeepEquals, []wrench.Rule{{Feature: "refuse-upgrade", Trigger: "on", Line: 1}})
+
+}
+
+func (s *windowsSuite) TestTrustVerdictRefusesDevicePaths(c *gc.C) {
 	for _, path := range []string{`\\.\NUL`, `\\.\pipe\wrench`, `//./COM1`, `\\?\GLOBALROOT\Device\Null`, `\??\C:\x`} {
-		reason, err := wrench.VerifyPathWindows(path, false)
+		reason, err := wrench.TrustVerdict(path, false)
 		c.Check(err, gc.IsNil, gc.Commentf(path))
 		c.Check(reason, gc.Equals, path+" is a device path, not a path to a file on a volume")
 	}
 	// Beneath a directory a device name is a file name, as IsActive reads it.
-	_, err := wrench.VerifyPathWindows(filepath.Join(s.dir, "NUL"), false)
+	_, err := wrench.TrustVerdict(filepath.Join(s.dir, "NUL"), false)
 	c.Check(errors.Is(err, fs.ErrNotExist), gc.Equals, true, gc.Commentf("%v", err))
 }
 
@@ -410,10 +435,10 @@ func (s *windowsSuite) TestDefaultDataDirIsProgramData(c *gc.C) {
 func (s *windowsSuite) TestSetCreatesATrustedDirectory(c *gc.C) {
 	s.noWrenchDir(c)
 	c.Assert(wrench.Set("agent", "refuse-upgrade", ""), gc.IsNil)
-	reason, err := wrench.VerifyPathWindows(s.dir, true)
+	reason, err := wrench.TrustVerdict(s.dir, true)
 	c.Check(err, gc.IsNil)
 	c.Check(reason, gc.Equals, "")
-	reason, err = wrench.VerifyPathWindows(filepath.Join(s.dir, "agent"), false)
+	reason, err = wrench.TrustVerdict(filepath.Join(s.dir, "agent"), false)
 	c.Check(err, gc.IsNil)
 	c.Check(reason, gc.Equals, "")
 	c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, true)

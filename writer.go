@@ -1,8 +1,6 @@
 package wrench
 
 import (
-	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,7 +10,7 @@ import (
 
 	"github.com/go-wrench/wrench/internal/nowrench"
 	"github.com/go-wrench/wrench/internal/rules"
-	"github.com/go-wrench/wrench/internal/trust"
+	"github.com/go-wrench/wrench/internal/store"
 )
 
 // The writer: what the wrench command does, as functions a Go test harness
@@ -21,72 +19,13 @@ import (
 // as IsActive, so nothing is written that IsActive would skip or refuse.
 //
 // Every write takes the directory's lock (so concurrent writers, in this
-// process or others, lose no update), writes a temporary file with mode
-// 0644, syncs it, renames it over the category file and syncs the
-// directory: a reader sees the old file or the new, never half of one, and
-// a write that fails leaves the old file as it was.
-
-// lockPrefix begins the name of the lock file writers serialise on. Like
-// the temporary files, it starts with "." so it can never be a category.
-const lockPrefix = ".lock"
-
-// lockName is the lock file's name in a wrench directory owned by uid, as
-// in ".lock-1001". The owner is in the name so that a chown of the
-// directory gives its new owner a fresh lock: a lock an old owner (root,
-// say) left behind can never lock the new one out, and is only litter.
-// Writers that opened the directory before a chown and those that open it
-// after use different locks until the former finish. A negative uid (on
-// Windows, which has no uids) gives the plain lockPrefix.
-func lockName(uid int64) string {
-	if uid < 0 {
-		return lockPrefix
-	}
-	return fmt.Sprintf("%s-%d", lockPrefix, uid)
-}
-
-// tempPrefix begins every temporary file's name: "." and then the
-// category, so a leftover one says whose it was.
-const tempPrefix = "."
-
-// tempMarker follows the category in a temporary file's name.
-const tempMarker = ".tmp-"
-
-// tempName is a fresh temporary name for a new version of category.
-func tempName(category string) string {
-	return fmt.Sprintf("%s%s%s%d-%08x", tempPrefix, category, tempMarker, os.Getpid(), rand.Uint32())
-}
-
-// isTempName reports whether name is one a writer gives its temporary
-// files.
-func isTempName(name string) bool {
-	return strings.HasPrefix(name, tempPrefix) && strings.Contains(name, tempMarker)
-}
-
-// writeFault lets tests make a step of a write fail ("create" the
-// temporary file, "rename" it over the old one).
-var writeFault = func(step string) error { return nil }
-
-// writeSynced writes data to f, syncs and closes it.
-func writeSynced(f *os.File, data []byte) error {
-	_, err := f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-// notDirError says that the wrench directory's path is something else.
-type notDirError struct {
-	path string
-	kind trust.Kind
-}
-
-func (e *notDirError) Error() string {
-	return e.path + " " + trust.NotDirectory(e.kind)
-}
+// process or others, lose no update), writes a temporary file, syncs it
+// and renames it over the category file: a reader sees the old file or
+// the new, never half of one, and a write that fails leaves the old file
+// as it was. On unix the file is mode 0644 and the directory is synced
+// after the rename; on Windows the file inherits the directory's ACL and
+// the directory is not synced (NTFS journals the rename). internal/store
+// holds the mechanism.
 
 // notCompiledIn is the error every writer returns in a nowrench build.
 func notCompiledIn(op string) error {
@@ -126,8 +65,9 @@ func featureTarget(op, category, feature string) (string, error) {
 // before anything is written, as is an existing file or directory IsActive
 // would not trust, judged for the directory's owner, whose processes (with
 // root's) are the ones reading it; Clear removes such a file. The wrench
-// directory is created, mode 0755, if missing; the data directory must
-// exist, for every writer.
+// directory is created if missing (on unix mode 0755; on Windows with an
+// ACL that gives full control to SYSTEM, Administrators and its owner and
+// read to Users); the data directory must exist, for every writer.
 func Set(category, feature, trigger string) error {
 	if nowrench.Tagged {
 		return notCompiledIn("Set")
@@ -140,7 +80,7 @@ func Set(category, feature, trigger string) error {
 	if err != nil {
 		return errors.Annotatef(err, "%s", path)
 	}
-	return editCategory(category, editOrCreate, func(old []byte) ([]byte, bool, error) {
+	return editCategory(category, store.EditOrCreate, func(old []byte) ([]byte, bool, error) {
 		logger.Debugf("setting %s:%s to %q in %s", category, feature, canonical, path)
 		data := rules.SetRule(old, feature, canonical)
 		if err := rules.CheckSet(path, data, feature, canonical); err != nil {
@@ -159,7 +99,7 @@ func Unset(category, feature string) error {
 	if err != nil {
 		return err
 	}
-	return editCategory(category, editExisting, func(old []byte) ([]byte, bool, error) {
+	return editCategory(category, store.EditExisting, func(old []byte) ([]byte, bool, error) {
 		data, found := rules.UnsetRule(old, feature)
 		if !found {
 			return nil, false, nil
@@ -192,7 +132,7 @@ func Release(category, feature string, n int) error {
 	if err != nil {
 		return err
 	}
-	return editCategory(category, editExisting, func(old []byte) ([]byte, bool, error) {
+	return editCategory(category, store.EditExisting, func(old []byte) ([]byte, bool, error) {
 		r, err := rules.CheckRelease(path, old, feature, n)
 		if err != nil {
 			return nil, false, err
@@ -229,7 +169,7 @@ func Apply(category string, rules []byte) error {
 	if err := checkApply(path, rules); err != nil {
 		return err
 	}
-	return editCategory(category, replaceWhole, func([]byte) ([]byte, bool, error) {
+	return editCategory(category, store.ReplaceWhole, func([]byte) ([]byte, bool, error) {
 		logger.Debugf("applying %d bytes of rules to %s", len(rules), path)
 		return rules, true, nil
 	})
@@ -254,7 +194,7 @@ func Clear(categories ...string) error {
 		}
 	}
 	dir := wrenchDir(DataDir())
-	d, err := openRulesDir(dir)
+	d, err := store.Open(dir)
 	if err != nil {
 		if err := needDataDir(); err != nil {
 			return err
@@ -266,20 +206,20 @@ func Clear(categories ...string) error {
 	if err != nil {
 		return errors.Annotatef(err, "cannot clear")
 	}
-	defer d.close()
-	unlock, err := d.lock()
+	defer d.Close()
+	unlock, err := d.Lock()
 	if err != nil {
 		return err
 	}
 	defer unlock()
 	names := categories
 	if len(names) == 0 {
-		all, err := d.names()
+		all, err := d.Names()
 		if err != nil {
 			return err
 		}
 		for _, name := range all {
-			if rules.CheckCategory(name) == nil || isTempName(name) {
+			if rules.CheckCategory(name) == nil || store.IsTempName(name) {
 				names = append(names, name)
 			}
 		}
@@ -288,7 +228,7 @@ func Clear(categories ...string) error {
 	var failed []error
 	removed := false
 	for _, name := range names {
-		gone, err := d.remove(name)
+		gone, err := d.Remove(name)
 		if err != nil {
 			failed = append(failed, err)
 			continue
@@ -299,7 +239,7 @@ func Clear(categories ...string) error {
 		removed = removed || gone
 	}
 	if removed {
-		if err := d.sync(); err != nil {
+		if err := d.Sync(); err != nil {
 			failed = append(failed, err)
 		}
 	}
@@ -322,33 +262,9 @@ func clearError(failed []error) error {
 	return errors.Errorf("%d entries not cleared: %s", len(failed), strings.Join(msgs, "; "))
 }
 
-// dirNotRemoved is the error for a directory where a category file would
-// be: Clear removes files, never a directory and what it holds.
-func dirNotRemoved(path string) error {
-	return errors.Errorf("cannot remove %s: it is a directory, not a category file (remove it by hand)", path)
-}
-
 // needDataDir says that the data directory does not exist, or is not a
-// directory; nil when it is there, or cannot be looked at (the operation
-// itself then says why). Every operation that finds no wrench directory
-// asks it, so a mistyped data directory is an error, never "nothing is
-// armed".
-func needDataDir() error {
-	dataDir := DataDir()
-	fi, err := os.Stat(dataDir)
-	switch {
-	case os.IsNotExist(err):
-		return missingDataDir(dataDir)
-	case err == nil && !fi.IsDir():
-		return errors.Errorf("data directory %s is not a directory", dataDir)
-	}
-	return nil
-}
-
-// missingDataDir is the error for a data directory that does not exist.
-func missingDataDir(dataDir string) error {
-	return errors.Errorf("data directory %s does not exist", dataDir)
-}
+// directory: see store.NeedDataDir.
+func needDataDir() error { return store.NeedDataDir(DataDir()) }
 
 // categoryFile is the path of category's file in the wrench directory of
 // DataDir(), or why category is not a name IsActive would read.
@@ -385,90 +301,9 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// runningAs names the user an IsActive verdict is for, as in "IsActive
-// running as uid 0".
-func runningAs(uid int) string {
-	if uid < 0 {
-		return "running as this user"
-	}
-	return fmt.Sprintf("running as uid %d", uid)
-}
-
-// editMode says what an edit may find and do.
-type editMode int
-
-const (
-	// editExisting edits a file that may be missing, and then has no
-	// rules; the edit must not want to write it (Unset, Release).
-	editExisting editMode = iota
-	// editOrCreate edits a file, creating it and the wrench directory
-	// when missing (Set).
-	editOrCreate
-	// replaceWhole writes a file keeping nothing of the old one, which
-	// therefore need not be trusted (Apply).
-	replaceWhole
-)
-
-// editCategory is the one path every write of a category file takes. Under
-// the directory's lock it reads the file, refuses one that IsActive would
-// not trust (its lines would be laundered into a trusted file), lets change
-// compute the new content from the old, and writes that if change says to.
-//
-// "IsActive" here is IsActive in the processes that read the directory:
-// those running as its owner, or as anyone when root owns it. So the
-// directory and file are judged as its owner's IsActive would judge them.
-// Root may then arm an agent whose data directory its own user owns, and
-// a file of any other user in root's directory is refused.
-func editCategory(category string, mode editMode, change func(old []byte) (data []byte, write bool, err error)) error {
-	dir := wrenchDir(DataDir())
-	path := filepath.Join(dir, category)
-	if mode != editExisting {
-		if err := makeRulesDir(dir); err != nil {
-			return err
-		}
-	}
-	d, err := openRulesDir(dir)
-	if err != nil {
-		if err := needDataDir(); err != nil {
-			return err
-		}
-	}
-	if os.IsNotExist(err) && mode == editExisting {
-		_, _, err := change(nil)
-		return err
-	}
-	if err != nil {
-		return errors.Annotatef(err, "refusing to write %s", path)
-	}
-	defer d.close()
-	reader := d.readerUID()
-	if reason := d.verdict(reader); reason != "" {
-		return errors.Errorf("refusing to write %s: the wrench directory %s %s, so IsActive %s would ignore it", path, dir, reason, runningAs(reader))
-	}
-	unlock, err := d.lock()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	old, err := d.look(category)
-	if err != nil {
-		return err
-	}
-	if reason := old.verdict(reader); reason != "" && mode != replaceWhole {
-		// Name only a remedy that works: clear removes anything but a
-		// directory.
-		hint := "wrench clear removes it"
-		if d.isDir(category) {
-			hint = "remove the directory by hand"
-		}
-		return errors.Errorf("%s %s, so IsActive %s would not trust it: refusing to edit it (%s)", path, reason, runningAs(reader), hint)
-	}
-	data, write, err := change(old.content)
-	if err != nil || !write {
-		return err
-	}
-	if len(data) > MaxFileSize {
-		return errors.Errorf("%s would be %d bytes, over the %d byte limit IsActive reads: nothing written", path, len(data), MaxFileSize)
-	}
-	return d.replace(category, data)
+// editCategory runs store.Edit, the one path every write of a category
+// file takes, on category's file in the wrench directory of DataDir().
+func editCategory(category string, mode store.EditMode, change store.Change) error {
+	dataDir := DataDir()
+	return store.Edit(dataDir, wrenchDir(dataDir), category, mode, change)
 }

@@ -2,23 +2,18 @@ package wrench
 
 import (
 	"os"
-	"time"
 
 	"github.com/go-wrench/wrench/internal/rules"
+	"github.com/go-wrench/wrench/internal/store"
 )
 
 // Hooks for the writer's tests in package wrench_test.
 
 // SetWriteFault makes the writer ask f before each step of a write
 // ("made-dir" once the wrench directory is made, "create" the temporary
-// file, "rename" it over the old one); an error
-// from f fails that step. It returns a function that puts the original
-// back.
-func SetWriteFault(f func(step string) error) (restore func()) {
-	old := writeFault
-	writeFault = f
-	return func() { writeFault = old }
-}
+// file, "rename" it over the old one); an error from f fails that step.
+// It returns a function that puts the original back.
+var SetWriteFault = store.SetWriteFault
 
 // SetRuleText is the edit Set makes to a file's text, without the disk.
 func SetRuleText(data, feature, trigger string) string {
@@ -40,20 +35,16 @@ var (
 )
 
 // TempName is a name the writer gives a temporary file for category.
-var TempName = tempName
+var TempName = store.TempName
 
 // LockName is the writers' lock file's name in a wrench directory owned
 // by this process's user, as the tests' directories are (".lock" on
 // Windows, where Geteuid is -1).
-var LockName = lockName(int64(os.Geteuid()))
+var LockName = store.LockName(int64(os.Geteuid()))
 
 // LockNameFor is the writers' lock file's name in a wrench directory owned
 // by uid.
-var LockNameFor = lockName
+var LockNameFor = store.LockName
 
 // SetLockWait sets how long a writer waits for the directory's lock.
-func SetLockWait(d time.Duration) (restore func()) {
-	old := lockWait
-	lockWait = d
-	return func() { lockWait = old }
-}
+var SetLockWait = store.SetLockWait

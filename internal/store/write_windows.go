@@ -1,6 +1,6 @@
 //go:build windows
 
-package wrench
+package store
 
 import (
 	"os"
@@ -11,10 +11,11 @@ import (
 	"github.com/juju/errors"
 	"golang.org/x/sys/windows"
 
+	"github.com/go-wrench/wrench/internal/sys"
 	"github.com/go-wrench/wrench/internal/trust"
 )
 
-// newDirSDDL is the security descriptor a wrench directory is created
+// NewDirSDDL is the security descriptor a wrench directory is created
 // with: full control for SYSTEM, Administrators and the directory's owner
 // (OWNER RIGHTS), read and traverse for Users, every grant inherited by the
 // files and directories made inside (OICI), so the temporary files the
@@ -23,16 +24,16 @@ import (
 // lets Users create files and folders in every folder beneath
 // %ProgramData% and would make the new directory refused. It is the
 // Windows counterpart of mode 0755. trust.NewDirDACL holds it as ACEs, which
-// the trust package's tests judge by its rules; store_windows_test.go checks
+// the trust package's tests judge by its rules; write_windows_test.go checks
 // that this is what those ACEs say.
-const newDirSDDL = "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;FA;;;OW)(A;OICI;FRFX;;;BU)"
+const NewDirSDDL = "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;FA;;;OW)(A;OICI;FRFX;;;BU)"
 
-// makeRulesDir creates the wrench directory with the DACL of newDirSDDL
+// MakeDir creates the wrench directory with the DACL of NewDirSDDL
 // when it is missing. A directory already there is left as it is, for the
 // trust rules to judge. The data directory itself must exist: a mistyped
 // --datadir is an error, not a new tree nothing reads.
-func makeRulesDir(path string) error {
-	ext, problem := extendedPath(path)
+func MakeDir(path string) error {
+	ext, problem := sys.ExtendedPath(path)
 	if problem != "" {
 		return errors.Errorf("cannot create %s: %s", path, problem)
 	}
@@ -40,7 +41,7 @@ func makeRulesDir(path string) error {
 	if err != nil {
 		return errors.Annotatef(err, "cannot create %s", path)
 	}
-	sd, err := windows.SecurityDescriptorFromString(newDirSDDL)
+	sd, err := windows.SecurityDescriptorFromString(NewDirSDDL)
 	if err != nil {
 		return errors.Annotatef(err, "cannot create %s: cannot build its security descriptor", path)
 	}
@@ -56,24 +57,24 @@ func makeRulesDir(path string) error {
 		if fi, serr := os.Stat(dataDir); serr == nil && !fi.IsDir() {
 			return errors.Errorf("cannot create %s: data directory %s is not a directory", path, dataDir)
 		}
-		return errors.Annotatef(missingDataDir(dataDir), "cannot create %s", path)
+		return errors.Annotatef(MissingDataDir(dataDir), "cannot create %s", path)
 	}
 	return errors.Annotatef(err, "cannot create %s", path)
 }
 
-// replace makes data the content of the file name in one step a reader
+// Replace makes data the content of the file name in one step a reader
 // cannot see half of: it writes a temporary file beside it, flushes it and
 // renames it over name (MoveFileEx with MOVEFILE_REPLACE_EXISTING). When
 // it fails before the rename, the old file is untouched and the temporary
 // file gone.
-func (d *rulesDir) replace(name string, data []byte) (err error) {
+func (d *Dir) Replace(name string, data []byte) (err error) {
 	path := filepath.Join(d.path, name)
 	if err := writeFault("create"); err != nil {
 		return errors.Annotatef(err, "cannot create a temporary file for %s", path)
 	}
 	var f *os.File
 	for {
-		f, err = os.OpenFile(filepath.Join(d.path, tempName(name)), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		f, err = os.OpenFile(filepath.Join(d.path, TempName(name)), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 		if !os.IsExist(err) {
 			break
 		}
@@ -123,9 +124,9 @@ func isSharingError(err error) bool {
 	return errno == windows.ERROR_SHARING_VIOLATION || errno == windows.ERROR_ACCESS_DENIED || errno == windows.ERROR_LOCK_VIOLATION
 }
 
-// remove removes the entry name (a file, or a reparse point itself, never
+// Remove removes the entry name (a file, or a reparse point itself, never
 // what it points at) and reports whether there was one.
-func (d *rulesDir) remove(name string) (bool, error) {
+func (d *Dir) Remove(name string) (bool, error) {
 	path := filepath.Join(d.path, name)
 	fi, err := os.Lstat(path)
 	if os.IsNotExist(err) {
@@ -143,13 +144,13 @@ func (d *rulesDir) remove(name string) (bool, error) {
 	return true, nil
 }
 
-// isDir reports whether the entry name is a directory (not a reparse
+// IsDir reports whether the entry name is a directory (not a reparse
 // point to one).
-func (d *rulesDir) isDir(name string) bool {
+func (d *Dir) IsDir(name string) bool {
 	fi, err := os.Lstat(filepath.Join(d.path, name))
 	return err == nil && trust.KindOfMode(fi.Mode()) == trust.KindDirectory
 }
 
-// sync does nothing on Windows: a directory cannot be flushed without
+// Sync does nothing on Windows: a directory cannot be flushed without
 // opening it for writing, and NTFS journals the rename itself.
-func (d *rulesDir) sync() error { return nil }
+func (d *Dir) Sync() error { return nil }

@@ -1,4 +1,4 @@
-package wrench
+package store
 
 import (
 	"time"
@@ -39,4 +39,13 @@ func acquire(path string, try func() (taken bool, err error)) error {
 // wrong with it and what to do. Nothing about the file has been changed.
 func refuseLock(path, reason string) error {
 	return errors.Errorf("refusing lock file %s: it %s; remove it (the next writer creates a fresh one)", path, reason)
+}
+
+// SetLockWait is for tests: it sets how long a writer waits for the
+// directory's lock, and returns a function that puts the original back. It
+// is not safe to call while a write runs.
+func SetLockWait(d time.Duration) (restore func()) {
+	old := lockWait
+	lockWait = d
+	return func() { lockWait = old }
 }

@@ -1,6 +1,6 @@
 //go:build unix
 
-package wrench
+package store
 
 import (
 	"fmt"
@@ -10,6 +10,7 @@ import (
 	"github.com/juju/errors"
 	"golang.org/x/sys/unix"
 
+	"github.com/go-wrench/wrench/internal/sys"
 	"github.com/go-wrench/wrench/internal/trust"
 )
 
@@ -18,11 +19,11 @@ import (
 // root can make that happen, and a few rounds settle any honest race.
 const lockOpenTries = 100
 
-// lock takes the lock that serialises writers of the directory, in this
+// Lock takes the lock that serialises writers of the directory, in this
 // process and every other: an exclusive flock on its lock file. unlock
 // releases it.
 //
-// The lock file, named for the directory's owner (lockName), is mode 0600
+// The lock file, named for the directory's owner (LockName), is mode 0600
 // and owned by that owner: the only users who may write the directory (its
 // owner and root) are the only ones who can open it, so no other user can
 // hold the lock and stall them.
@@ -33,8 +34,8 @@ const lockOpenTries = 100
 // and refused unless it is a regular file with one link, owned by the
 // directory's owner and closed to everyone else. Only a file this call
 // created is given to the owner and set to 0600.
-func (d *rulesDir) lock() (unlock func(), err error) {
-	name := lockName(int64(d.own.UID))
+func (d *Dir) Lock() (unlock func(), err error) {
+	name := LockName(int64(d.own.UID))
 	path := filepath.Join(d.path, name)
 	fd, err := d.openLock(name, path)
 	if err != nil {
@@ -59,7 +60,7 @@ func (d *rulesDir) lock() (unlock func(), err error) {
 
 // openLock opens the lock file name, creating it when missing, and
 // returns its descriptor once it is fit to lock.
-func (d *rulesDir) openLock(name, path string) (int, error) {
+func (d *Dir) openLock(name, path string) (int, error) {
 	const how = unix.O_RDONLY | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_CLOEXEC
 	for range lockOpenTries {
 		// Open what is there first, without O_CREAT: O_CREAT alone
@@ -95,9 +96,9 @@ func (d *rulesDir) openLock(name, path string) (int, error) {
 // lockOpenError says why the lock file could not be opened or created,
 // naming a symbolic link as such: O_NOFOLLOW's error for one differs from
 // system to system (ELOOP, EMLINK, EFTYPE).
-func (d *rulesDir) lockOpenError(name, path string, err error) error {
+func (d *Dir) lockOpenError(name, path string, err error) error {
 	var st unix.Stat_t
-	if unix.Fstatat(d.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && kindOf(uint32(st.Mode)) == trust.KindSymlink {
+	if unix.Fstatat(d.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && sys.KindOf(uint32(st.Mode)) == trust.KindSymlink {
 		return refuseLock(path, trust.NotRegular(trust.KindSymlink))
 	}
 	return errors.Annotatef(err, "cannot open lock file %s", path)
@@ -105,12 +106,12 @@ func (d *rulesDir) lockOpenError(name, path string, err error) error {
 
 // checkLock says why a lock file this call did not create must not be
 // used, or nil. It changes nothing about the file.
-func (d *rulesDir) checkLock(fd int, path string) error {
+func (d *Dir) checkLock(fd int, path string) error {
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		return errors.Annotatef(err, "cannot stat lock file %s", path)
 	}
-	if kind := kindOf(uint32(st.Mode)); kind != trust.KindRegular {
+	if kind := sys.KindOf(uint32(st.Mode)); kind != trust.KindRegular {
 		return refuseLock(path, trust.NotRegular(kind))
 	}
 	if st.Nlink != 1 {
@@ -132,7 +133,7 @@ func (d *rulesDir) checkLock(fd int, path string) error {
 // ownNewLock gives the lock file this call just created to the directory's
 // owner with mode 0600 whatever the umask. Root creates it for an owner
 // that is another user; anyone else creates it as its owner already.
-func (d *rulesDir) ownNewLock(fd int, path string) error {
+func (d *Dir) ownNewLock(fd int, path string) error {
 	if os.Geteuid() == trust.RootUID {
 		if err := unix.Fchown(fd, int(d.own.UID), -1); err != nil {
 			return errors.Annotatef(err, "cannot give lock file %s to uid %d", path, d.own.UID)

@@ -1,6 +1,6 @@
 //go:build unix
 
-package wrench
+package sys
 
 import (
 	"testing"
@@ -25,12 +25,12 @@ func TestKeyHoldsModeAndOwner(t *testing.T) {
 	} {
 		changed := base
 		change(&changed)
-		if keyOf(&changed) == keyOf(&base) {
+		if KeyOf(&changed) == KeyOf(&base) {
 			t.Errorf("a change of %s leaves the key as it was", name)
 		}
 	}
 	same := base
-	if keyOf(&same) != keyOf(&base) {
+	if KeyOf(&same) != KeyOf(&base) {
 		t.Errorf("the same state gives another key")
 	}
 }

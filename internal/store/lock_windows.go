@@ -1,6 +1,6 @@
 //go:build windows
 
-package wrench
+package store
 
 import (
 	"fmt"
@@ -10,16 +10,17 @@ import (
 	"github.com/juju/errors"
 	"golang.org/x/sys/windows"
 
+	"github.com/go-wrench/wrench/internal/sys"
 	"github.com/go-wrench/wrench/internal/trust"
 )
 
-// lock takes the lock that serialises writers of the directory, in this
+// Lock takes the lock that serialises writers of the directory, in this
 // process and every other: an exclusive LockFileEx on the first byte of
 // its lock file, which is created when missing. unlock releases it.
 //
-// Windows has no uids, so the lock file is the plain lockName(-1), ".lock".
-func (d *rulesDir) lock() (unlock func(), err error) {
-	path := filepath.Join(d.path, lockName(-1))
+// Windows has no uids, so the lock file is the plain LockName(-1), ".lock".
+func (d *Dir) Lock() (unlock func(), err error) {
+	path := filepath.Join(d.path, LockName(-1))
 	h, err := openLock(path)
 	if err != nil {
 		return nil, err
@@ -57,7 +58,7 @@ func (d *rulesDir) lock() (unlock func(), err error) {
 // attribute or security descriptor is ever set, so a file the writer did
 // not create keeps its own and a new one inherits the directory's.
 func openLock(path string) (windows.Handle, error) {
-	ext, problem := extendedPath(path)
+	ext, problem := sys.ExtendedPath(path)
 	if problem != "" {
 		return 0, errors.Errorf("cannot open lock file %s: %s", path, problem)
 	}
@@ -65,7 +66,7 @@ func openLock(path string) (windows.Handle, error) {
 	if err != nil {
 		return 0, errors.Annotatef(err, "cannot open lock file %s", path)
 	}
-	h, err := windows.CreateFile(p, windows.GENERIC_READ, shareAll, nil, windows.OPEN_ALWAYS,
+	h, err := windows.CreateFile(p, windows.GENERIC_READ, sys.ShareAll, nil, windows.OPEN_ALWAYS,
 		windows.FILE_ATTRIBUTE_NORMAL|windows.FILE_FLAG_OPEN_REPARSE_POINT, 0)
 	if err != nil {
 		// A directory, or a junction, cannot be opened as a file: say

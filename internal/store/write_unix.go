@@ -1,6 +1,6 @@
 //go:build unix
 
-package wrench
+package store
 
 import (
 	"os"
@@ -9,10 +9,11 @@ import (
 	"github.com/juju/errors"
 	"golang.org/x/sys/unix"
 
+	"github.com/go-wrench/wrench/internal/sys"
 	"github.com/go-wrench/wrench/internal/trust"
 )
 
-// makeRulesDir creates the wrench directory with mode 0755 when it is
+// MakeDir creates the wrench directory with mode 0755 when it is
 // missing. The mode is set explicitly on the directory made, because a
 // umask such as 077 would leave it unreadable to an agent running as
 // another user. The data directory itself must exist: a mistyped --datadir
@@ -24,13 +25,13 @@ import (
 // owns the data directory can swap another directory in between the two
 // steps, and the writer never changes the mode of a directory it did not
 // create.
-func makeRulesDir(path string) error {
+func MakeDir(path string) error {
 	dataDir, name := filepath.Dir(path), filepath.Base(path)
 	dfd, err := unix.Open(dataDir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	switch err {
 	case nil:
 	case unix.ENOENT:
-		return errors.Annotatef(missingDataDir(dataDir), "cannot create %s", path)
+		return errors.Annotatef(MissingDataDir(dataDir), "cannot create %s", path)
 	case unix.ENOTDIR:
 		return errors.Errorf("cannot create %s: data directory %s is not a directory", path, dataDir)
 	default:
@@ -66,11 +67,11 @@ func makeRulesDir(path string) error {
 	return errors.Annotatef(unix.Fchmod(fd, 0o755), "cannot set the mode of %s", path)
 }
 
-// replace makes data the content of the file name in one step a reader
+// Replace makes data the content of the file name in one step a reader
 // cannot see half of: it writes a temporary file beside it with mode 0644,
 // syncs it, renames it over name and syncs the directory. When it fails
 // before the rename, the old file is untouched and the temporary file gone.
-func (d *rulesDir) replace(name string, data []byte) (err error) {
+func (d *Dir) Replace(name string, data []byte) (err error) {
 	path := filepath.Join(d.path, name)
 	if err := writeFault("create"); err != nil {
 		return errors.Annotatef(err, "cannot create a temporary file for %s", path)
@@ -94,14 +95,14 @@ func (d *rulesDir) replace(name string, data []byte) (err error) {
 	if err := unix.Renameat(d.fd, tmp, d.fd, name); err != nil {
 		return errors.Annotatef(err, "cannot rename %s to %s", tmp, path)
 	}
-	return d.sync()
+	return d.Sync()
 }
 
 // createTemp creates a new temporary file for name, mode 0644 whatever the
 // umask.
-func (d *rulesDir) createTemp(name string) (string, int, error) {
+func (d *Dir) createTemp(name string) (string, int, error) {
 	for {
-		tmp := tempName(name)
+		tmp := TempName(name)
 		fd, err := unix.Openat(d.fd, tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
 		if err == unix.EEXIST {
 			continue
@@ -118,10 +119,10 @@ func (d *rulesDir) createTemp(name string) (string, int, error) {
 	}
 }
 
-// remove removes the entry name (a file, or whatever else is there that is
+// Remove removes the entry name (a file, or whatever else is there that is
 // not a directory) and reports whether there was one. A symbolic link is
 // removed, not followed.
-func (d *rulesDir) remove(name string) (bool, error) {
+func (d *Dir) Remove(name string) (bool, error) {
 	err := unix.Unlinkat(d.fd, name, 0)
 	switch err {
 	case nil:
@@ -129,22 +130,22 @@ func (d *rulesDir) remove(name string) (bool, error) {
 	case unix.ENOENT:
 		return false, nil
 	case unix.EISDIR, unix.EPERM:
-		if d.isDir(name) {
+		if d.IsDir(name) {
 			return false, dirNotRemoved(filepath.Join(d.path, name))
 		}
 	}
 	return false, errors.Annotatef(err, "cannot remove %s", filepath.Join(d.path, name))
 }
 
-// isDir reports whether the entry name is a directory (not a symbolic
+// IsDir reports whether the entry name is a directory (not a symbolic
 // link to one).
-func (d *rulesDir) isDir(name string) bool {
+func (d *Dir) IsDir(name string) bool {
 	var st unix.Stat_t
-	return unix.Fstatat(d.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && kindOf(uint32(st.Mode)) == trust.KindDirectory
+	return unix.Fstatat(d.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && sys.KindOf(uint32(st.Mode)) == trust.KindDirectory
 }
 
-// sync makes the directory's entries durable: a rename or removal survives
+// Sync makes the directory's entries durable: a rename or removal survives
 // a crash once it returns.
-func (d *rulesDir) sync() error {
+func (d *Dir) Sync() error {
 	return errors.Annotatef(unix.Fsync(d.fd), "cannot sync %s", d.path)
 }

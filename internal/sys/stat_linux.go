@@ -1,6 +1,6 @@
 //go:build linux && (amd64 || arm64 || loong64 || mips64 || mips64le || ppc64 || ppc64le || riscv64 || s390x)
 
-package wrench
+package sys
 
 import (
 	"unsafe"
@@ -11,10 +11,11 @@ import (
 // atFDCWD is AT_FDCWD as a variable, so it converts to uintptr.
 var atFDCWD = unix.AT_FDCWD
 
-// lstatz stats pathz (NUL-terminated) without following a final symlink.
+// Lstatz stats pathz (NUL-terminated) without following a final symlink.
 // Unlike unix.Lstat it takes the path ready-made, so it allocates nothing:
-// it is the one system call IsActive makes when there is no file.
-func lstatz(pathz []byte, st *unix.Stat_t) unix.Errno {
+// it is the one system call IsActive makes when there is no file, and it
+// is small enough to be inlined into its callers.
+func Lstatz(pathz []byte, st *unix.Stat_t) unix.Errno {
 	_, _, errno := unix.Syscall6(unix.SYS_NEWFSTATAT, uintptr(atFDCWD),
 		uintptr(unsafe.Pointer(&pathz[0])), uintptr(unsafe.Pointer(st)), unix.AT_SYMLINK_NOFOLLOW, 0, 0)
 	return errno

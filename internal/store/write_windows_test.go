@@ -1,26 +1,27 @@
 //go:build windows
 
-package wrench
+package store
 
 import (
 	"golang.org/x/sys/windows"
 	gc "gopkg.in/check.v1"
 
+	"github.com/go-wrench/wrench/internal/sys"
 	"github.com/go-wrench/wrench/internal/trust"
 )
 
 // sddlSuite tests the security descriptor the writer creates directories
-// with; the Test function in wrench_test.go runs it.
+// with; the Test function in store_test.go runs it.
 type sddlSuite struct{}
 
 var _ = gc.Suite(&sddlSuite{})
 
-// TestNewDirSDDLIsNewDirDACL ties newDirSDDL, which the writer creates
+// TestNewDirSDDLIsNewDirDACL ties NewDirSDDL, which the writer creates
 // directories with, to trust.NewDirDACL, which the trust package's tests
 // judge by its rules. Parsing needs no file system, so wine checks it in
 // full.
 func (*sddlSuite) TestNewDirSDDLIsNewDirDACL(c *gc.C) {
-	sd, err := windows.SecurityDescriptorFromString(newDirSDDL)
+	sd, err := windows.SecurityDescriptorFromString(NewDirSDDL)
 	c.Assert(err, gc.IsNil)
 	control, _, err := sd.Control()
 	c.Assert(err, gc.IsNil)
@@ -34,7 +35,7 @@ func (*sddlSuite) TestNewDirSDDLIsNewDirDACL(c *gc.C) {
 	dacl, _, err := sd.DACL()
 	c.Assert(err, gc.IsNil)
 	c.Assert(dacl, gc.NotNil)
-	aces, err := acesOf(dacl)
+	aces, err := sys.ACEsOf(dacl)
 	c.Assert(err, gc.IsNil)
 	c.Check(aces, gc.DeepEquals, trust.NewDirDACL())
 	for i := uint32(0); i < uint32(dacl.AceCount); i++ {
