@@ -9,8 +9,8 @@ const (
 // RememberedCategories is how many valid categories, and how many bad
 // names, the current data directory remembers.
 func RememberedCategories() (valid, invalid int) {
-	cf := current.Load()
-	cf.mu.Lock()
-	defer cf.mu.Unlock()
-	return cf.kept, cf.invalid
+	dd := inUse.Load()
+	dd.mu.Lock()
+	defer dd.mu.Unlock()
+	return dd.kept, dd.invalid
 }

@@ -4,15 +4,18 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/juju/errors"
 	"github.com/juju/loggo/v2"
 
 	"github.com/go-wrench/wrench/internal/nowrench"
 	"github.com/go-wrench/wrench/internal/rules"
+	"github.com/go-wrench/wrench/internal/store"
 	"github.com/go-wrench/wrench/internal/sys"
 )
 
@@ -32,15 +35,15 @@ var (
 	// switchMu serialises SetEnabled and SetDataDir.
 	switchMu sync.Mutex
 
-	// current is the data directory in use, with everything cached from it.
-	current atomic.Pointer[config]
+	// inUse is the data directory in use, with everything cached from it.
+	inUse atomic.Pointer[dataDirState]
 )
 
 func init() {
 	enabled.Store(true)
 	ch := make(chan struct{})
 	wake.Store(&ch)
-	current.Store(newConfig(defaultDataDir()))
+	inUse.Store(newDataDirState(defaultDataDir()))
 }
 
 // IsActive reports whether the rule for feature in category says this call
@@ -92,7 +95,7 @@ func IsEnabled() bool {
 func SetDataDir(dataDir string) (previous string) {
 	switchMu.Lock()
 	defer switchMu.Unlock()
-	old := current.Swap(newConfig(dataDir))
+	old := inUse.Swap(newDataDirState(dataDir))
 	old.retire()
 	return old.dataDir
 }
@@ -100,7 +103,7 @@ func SetDataDir(dataDir string) (previous string) {
 // DataDir returns the data directory in use: /var/lib unless SetDataDir
 // changed it (%ProgramData% on Windows).
 func DataDir() string {
-	return current.Load().dataDir
+	return inUse.Load().dataDir
 }
 
 // wrenchDir is the directory holding the category files.
@@ -111,12 +114,12 @@ func wrenchDir(dataDir string) string {
 // isActive is IsActive once the switch is known to be on.
 func isActive(categoryName, feature string) bool {
 	for {
-		cf := current.Load()
-		cat := cf.category(categoryName)
+		dd := inUse.Load()
+		cat := dd.category(categoryName)
 		if cat == nil {
 			return false
 		}
-		snap := cat.current(cf)
+		snap := cat.onDisk(dd)
 		if snap == nil {
 			cat.forget() // a gap: the rules read next start fresh
 			return false
@@ -125,7 +128,7 @@ func isActive(categoryName, feature string) bool {
 		if lr == nil {
 			return false
 		}
-		active, again := cat.fire(cf, snap, lr)
+		active, again := cat.fire(dd, snap, lr)
 		if !again {
 			return active
 		}
@@ -150,9 +153,9 @@ const (
 // tests use it to prove an unchanged file is not read again.
 var reloads atomic.Int64
 
-// config is everything wrench holds for one data directory. SetDataDir
+// dataDirState is everything wrench holds for one data directory. SetDataDir
 // replaces it whole, which is how every cache and count is dropped.
-type config struct {
+type dataDirState struct {
 	dataDir    string
 	wrenchDir  string
 	wrenchDirz []byte // wrenchDir, NUL-terminated, for stats that allocate nothing
@@ -173,20 +176,20 @@ type config struct {
 	dir trustedDir // what the platform keeps of the wrench directory last found trusted
 }
 
-func newConfig(dataDir string) *config {
+func newDataDirState(dataDir string) *dataDirState {
 	dir := wrenchDir(dataDir)
-	return &config{dataDir: dataDir, wrenchDir: dir, wrenchDirz: append([]byte(dir), 0), euid: effectiveUser()}
+	return &dataDirState{dataDir: dataDir, wrenchDir: dir, wrenchDirz: append([]byte(dir), 0), euid: effectiveUser()}
 }
 
 // category returns the state kept for the named category, or nil when
 // there is nothing to honour: the name is not a valid category (which is
 // logged once per name, up to maxInvalidNames), or too many categories
 // with no file are remembered already and this one has none either.
-func (cf *config) category(name string) *category {
-	if v, ok := cf.categories.Load(memoKey(name)); ok {
+func (dd *dataDirState) category(name string) *category {
+	if v, ok := dd.categories.Load(memoKey(name)); ok {
 		return v.(*category)
 	}
-	return cf.add(name)
+	return dd.add(name)
 }
 
 // memoKey is the key name is remembered under. A name longer than any
@@ -200,79 +203,79 @@ func memoKey(name string) string {
 }
 
 // add is category for a name not remembered yet.
-func (cf *config) add(name string) *category {
+func (dd *dataDirState) add(name string) *category {
 	if err := rules.CheckCategory(name); err != nil {
-		cf.badName(name, err)
+		dd.badName(name, err)
 		return nil
 	}
 	// Past the bound, a category with no file is answered without the
 	// lock: one stat says there is nothing to honour.
 	hasEntry := false
-	if cf.filelessFull.Load() {
-		if !cf.hasEntry(name) {
-			cf.forget(name)
+	if dd.filelessFull.Load() {
+		if !dd.hasEntry(name) {
+			dd.forget(name)
 			return nil
 		}
 		hasEntry = true
 	}
-	cf.mu.Lock()
-	defer cf.mu.Unlock()
-	if v, ok := cf.categories.Load(name); ok {
+	dd.mu.Lock()
+	defer dd.mu.Unlock()
+	if v, ok := dd.categories.Load(name); ok {
 		return v.(*category)
 	}
-	if cf.kept >= maxFilelessCategories && !hasEntry && !cf.hasEntry(name) {
-		cf.forget(name)
+	if dd.kept >= maxFilelessCategories && !hasEntry && !dd.hasEntry(name) {
+		dd.forget(name)
 		return nil
 	}
-	c := newCategory(cf, strings.Clone(name))
-	cf.categories.Store(c.name, c)
-	cf.kept++
-	if cf.kept >= maxFilelessCategories {
-		cf.filelessFull.Store(true)
+	c := newCategory(dd, strings.Clone(name))
+	dd.categories.Store(c.name, c)
+	dd.kept++
+	if dd.kept >= maxFilelessCategories {
+		dd.filelessFull.Store(true)
 	}
 	return c
 }
 
 // forget answers a category that is not remembered: there is no file.
-func (cf *config) forget(name string) {
-	if cf.warnedFull.CompareAndSwap(false, true) {
+func (dd *dataDirState) forget(name string) {
+	if dd.warnedFull.CompareAndSwap(false, true) {
 		logger.Warningf("IsActive(%q, ...): %d categories are remembered already: from now on a new category with no file in %s is looked up afresh on each call, and remembered once it has one",
-			name, maxFilelessCategories, cf.wrenchDir)
+			name, maxFilelessCategories, dd.wrenchDir)
 	}
 	if logger.IsTraceEnabled() {
-		logger.Tracef("no file %s", filepath.Join(cf.wrenchDir, name))
+		logger.Tracef("no file %s", filepath.Join(dd.wrenchDir, name))
 	}
 }
 
 // badName logs a bad category name once, remembering it, while fewer than
 // maxInvalidNames are remembered; past that, it logs once that later bad
 // names are not logged.
-func (cf *config) badName(name string, err error) {
-	if cf.invalidFull.Load() {
+func (dd *dataDirState) badName(name string, err error) {
+	if dd.invalidFull.Load() {
 		return
 	}
-	cf.mu.Lock()
-	defer cf.mu.Unlock()
+	dd.mu.Lock()
+	defer dd.mu.Unlock()
 	key := memoKey(name)
-	if _, ok := cf.categories.Load(key); ok {
+	if _, ok := dd.categories.Load(key); ok {
 		return
 	}
-	if cf.invalid >= maxInvalidNames {
-		if !cf.invalidFull.Swap(true) {
+	if dd.invalid >= maxInvalidNames {
+		if !dd.invalidFull.Swap(true) {
 			logger.Errorf("IsActive(%q, ...): %v: no file outside %s is ever read; %d bad category names were logged already, later ones are not",
-				name, err, cf.wrenchDir, maxInvalidNames)
+				name, err, dd.wrenchDir, maxInvalidNames)
 		}
 		return
 	}
-	cf.invalid++
-	cf.categories.Store(strings.Clone(key), (*category)(nil))
-	logger.Errorf("IsActive(%q, ...): %v: no file outside %s is ever read", name, err, cf.wrenchDir)
+	dd.invalid++
+	dd.categories.Store(strings.Clone(key), (*category)(nil))
+	logger.Errorf("IsActive(%q, ...): %v: no file outside %s is ever read", name, err, dd.wrenchDir)
 }
 
-// retire releases what the config holds open once SetDataDir has replaced
+// retire releases what the dataDirState holds open once SetDataDir has replaced
 // it. Calls still running on it finish as if the files were gone.
-func (cf *config) retire() {
-	cf.dir.close()
+func (dd *dataDirState) retire() {
+	dd.dir.close()
 }
 
 // snapshot is one state of a category file, as read and verified: the file
@@ -393,7 +396,7 @@ var pollHold sync.RWMutex
 // fire chooses what rule lr does for this call and does it. again is true
 // when the call must be evaluated afresh (a pause that ended because the
 // rule changed).
-func (c *category) fire(cf *config, snap *snapshot, lr *liveRule) (active, again bool) {
+func (c *category) fire(dd *dataDirState, snap *snapshot, lr *liveRule) (active, again bool) {
 	t := lr.Choose()
 	if t == nil {
 		return false, false
@@ -406,7 +409,7 @@ func (c *category) fire(cf *config, snap *snapshot, lr *liveRule) (active, again
 	case rules.Sleep:
 		sleep(t.Sleep, w)
 	case rules.Pause:
-		return false, c.awaitChange(cf, snap, w)
+		return false, c.awaitChange(dd, snap, w)
 	case rules.Panic:
 		panic(&InjectedPanic{Category: c.name, Feature: lr.Feature})
 	case rules.Exit:
@@ -439,7 +442,7 @@ func (lr *liveRule) logFiring(category string, t *rules.Term) {
 // awaitChange holds a paused call until the category file is no longer the
 // one snap was read from, the data directory changes, or wrench is
 // disabled. It reports whether the call should be evaluated again.
-func (c *category) awaitChange(cf *config, snap *snapshot, w <-chan struct{}) bool {
+func (c *category) awaitChange(dd *dataDirState, snap *snapshot, w <-chan struct{}) bool {
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
 	for {
@@ -450,7 +453,7 @@ func (c *category) awaitChange(cf *config, snap *snapshot, w <-chan struct{}) bo
 		}
 		pollHold.RLock()
 		disabled := !enabled.Load()
-		moved := !disabled && (current.Load() != cf || c.changed(cf, snap))
+		moved := !disabled && (inUse.Load() != dd || c.changed(dd, snap))
 		pollHold.RUnlock()
 		if disabled {
 			return false
@@ -459,4 +462,452 @@ func (c *category) awaitChange(cf *config, snap *snapshot, w <-chan struct{}) bo
 			return true
 		}
 	}
+}
+
+// The writer: what the wrench command does, as functions a Go test harness
+// calls directly. Each acts on the wrench directory of DataDir() at the
+// time of the call, and each goes through the same parser and trust rules
+// as IsActive, so nothing is written that IsActive would skip or refuse.
+//
+// Every write takes the directory's lock (so concurrent writers, in this
+// process or others, lose no update), writes a temporary file, syncs it
+// and renames it over the category file: a reader sees the old file or
+// the new, never half of one, and a write that fails leaves the old file
+// as it was. On unix the file is mode 0644 and the directory is synced
+// after the rename; on Windows the file inherits the directory's ACL and
+// the directory is not synced (NTFS journals the rename). internal/store
+// holds the mechanism.
+
+// notCompiledIn is the error every writer returns in a nowrench build.
+func notCompiledIn(op string) error {
+	return errors.Errorf("wrench.%s: this program is built with the nowrench tag, which ignores every rule, so it writes none", op)
+}
+
+// featureTarget checks what a writer of one feature, op, is given and
+// returns the category file's path.
+func featureTarget(op, category, feature string) (string, error) {
+	if nowrench.Tagged {
+		return "", notCompiledIn(op)
+	}
+	path, err := categoryFile(category)
+	if err != nil {
+		return "", err
+	}
+	if err := rules.CheckFeature(feature); err != nil {
+		return "", errors.Annotatef(err, "%s", path)
+	}
+	return path, nil
+}
+
+// Set arms feature in category with trigger, or with a bare feature line
+// (always active) when trigger is "". The feature's line is replaced where
+// it stands, keeping its comment; a new one goes at the end. Every other
+// line is kept as written.
+//
+// Counts live in each reading process, per rule, and carry over a rewrite
+// for every rule whose line (feature and trigger) is unchanged: setting
+// one feature never restarts another's counts, and setting a spent rule to
+// the very same trigger leaves it spent. To re-arm a spent rule, set a
+// different trigger (even an equivalent one: "1*on" after "1*return"),
+// or unset it and set it again once the process has read the file without
+// it, or restart the process.
+//
+// A category, feature or trigger IsActive would refuse or skip is refused
+// before anything is written, as is an existing file or directory IsActive
+// would not trust, judged for the directory's owner, whose processes (with
+// root's) are the ones reading it; Clear removes such a file. The wrench
+// directory is created if missing (on unix mode 0755; on Windows with an
+// ACL that gives full control to SYSTEM, Administrators and its owner and
+// read to Users); the data directory must exist, for every writer.
+func Set(category, feature, trigger string) error {
+	if nowrench.Tagged {
+		return notCompiledIn("Set")
+	}
+	path, err := categoryFile(category)
+	if err != nil {
+		return err
+	}
+	canonical, err := rules.RuleFor(feature, trigger)
+	if err != nil {
+		return errors.Annotatef(err, "%s", path)
+	}
+	return editCategory(category, store.EditOrCreate, func(old []byte) ([]byte, bool, error) {
+		logger.Debugf("setting %s:%s to %q in %s", category, feature, canonical, path)
+		data := rules.SetRule(old, feature, canonical)
+		if err := rules.CheckSet(path, data, feature, canonical); err != nil {
+			return nil, false, err
+		}
+		return data, true, nil
+	})
+}
+
+// Unset removes feature's lines from category. A feature that is not
+// there, or a category file or wrench directory that does not exist, is
+// not an error, and then nothing is written; a data directory that does
+// not exist is.
+func Unset(category, feature string) error {
+	path, err := featureTarget("Unset", category, feature)
+	if err != nil {
+		return err
+	}
+	return editCategory(category, store.EditExisting, func(old []byte) ([]byte, bool, error) {
+		data, found := rules.UnsetRule(old, feature)
+		if !found {
+			return nil, false, nil
+		}
+		if err := rules.CheckUnset(path, data, feature); err != nil {
+			return nil, false, err
+		}
+		logger.Debugf("unsetting %s:%s in %s", category, feature, path)
+		return data, true, nil
+	})
+}
+
+// Release lets n more calls pass feature's paused rule, and pauses the
+// ones after. Calls paused now are evaluated afresh when the file changes:
+// n of them, or of the calls that come next, go on (IsActive returns
+// false), and the rest pause again.
+//
+// Releases add up: it writes "K*off->pause", K calls in all, adding n to
+// the K of a rule already of that form (so two Release(c, f, 1) write
+// "2*off->pause") and writing "n*off->pause" over any other. A process
+// that reads the file throughout lets exactly the sum of the releases
+// through, whether it read each rewrite or only the last; one that starts
+// later reads K and lets K calls through. Setting the rule to "pause"
+// starts the sum again from 0.
+//
+// It is an error when feature has no rule, its rule has no pause, or the
+// sum would overflow.
+func Release(category, feature string, n int) error {
+	path, err := featureTarget("Release", category, feature)
+	if err != nil {
+		return err
+	}
+	return editCategory(category, store.EditExisting, func(old []byte) ([]byte, bool, error) {
+		r, err := rules.CheckRelease(path, old, feature, n)
+		if err != nil {
+			return nil, false, err
+		}
+		trigger, err := rules.ReleaseTrigger(path, r, n)
+		if err != nil {
+			return nil, false, err
+		}
+		data := rules.SetRule(old, feature, trigger)
+		if err := rules.CheckSet(path, data, feature, trigger); err != nil {
+			return nil, false, err
+		}
+		logger.Debugf("releasing %d calls of %s:%s in %s", n, category, feature, path)
+		return data, true, nil
+	})
+}
+
+// Apply makes rules the whole content of category's file, after checking
+// every line as IsActive would parse it. On any problem (a line that does
+// not parse, a feature named twice, a file over MaxFileSize) nothing is
+// written, and the error names the first problem as file:line. The old
+// file need not be trusted: none of it is kept.
+func Apply(category string, rules []byte) error {
+	if nowrench.Tagged {
+		return notCompiledIn("Apply")
+	}
+	path, err := categoryFile(category)
+	if err != nil {
+		return err
+	}
+	if len(rules) > MaxFileSize {
+		return errors.Errorf("%s: %d bytes of rules, over the %d byte limit IsActive reads: nothing written", path, len(rules), MaxFileSize)
+	}
+	if err := checkApply(path, rules); err != nil {
+		return err
+	}
+	return editCategory(category, store.ReplaceWhole, func([]byte) ([]byte, bool, error) {
+		logger.Debugf("applying %d bytes of rules to %s", len(rules), path)
+		return rules, true, nil
+	})
+}
+
+// Clear removes the files of the named categories, or of every category
+// when none is named, whether or not IsActive would trust them. Removing a
+// file that is not there is not an error. Clearing every category also
+// removes temporary files a writer that crashed left behind.
+//
+// An entry it cannot remove (a directory where a category file would be,
+// say) does not stop it: it removes every other one it can, then returns
+// an error naming every entry it could not, so a failed Clear never leaves
+// some categories armed only because they came later.
+func Clear(categories ...string) error {
+	if nowrench.Tagged {
+		return notCompiledIn("Clear")
+	}
+	for _, name := range categories {
+		if _, err := categoryFile(name); err != nil {
+			return err
+		}
+	}
+	dir := wrenchDir(DataDir())
+	d, err := store.Open(dir)
+	if err != nil {
+		if err := needDataDir(); err != nil {
+			return err
+		}
+	}
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return errors.Annotatef(err, "cannot clear")
+	}
+	defer d.Close()
+	unlock, err := d.Lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	names := categories
+	if len(names) == 0 {
+		all, err := d.Names()
+		if err != nil {
+			return err
+		}
+		for _, name := range all {
+			if rules.CheckCategory(name) == nil || store.IsTempName(name) {
+				names = append(names, name)
+			}
+		}
+		sort.Strings(names)
+	}
+	var failed []error
+	removed := false
+	for _, name := range names {
+		gone, err := d.Remove(name)
+		if err != nil {
+			failed = append(failed, err)
+			continue
+		}
+		if gone {
+			logger.Debugf("removed %s", filepath.Join(dir, name))
+		}
+		removed = removed || gone
+	}
+	if removed {
+		if err := d.Sync(); err != nil {
+			failed = append(failed, err)
+		}
+	}
+	return clearError(failed)
+}
+
+// clearError is one error naming every entry Clear could not remove, or
+// nil when there were none.
+func clearError(failed []error) error {
+	switch len(failed) {
+	case 0:
+		return nil
+	case 1:
+		return failed[0]
+	}
+	msgs := make([]string, len(failed))
+	for i, err := range failed {
+		msgs[i] = err.Error()
+	}
+	return errors.Errorf("%d entries not cleared: %s", len(failed), strings.Join(msgs, "; "))
+}
+
+// needDataDir says that the data directory does not exist, or is not a
+// directory: see store.NeedDataDir.
+func needDataDir() error { return store.NeedDataDir(DataDir()) }
+
+// categoryFile is the path of category's file in the wrench directory of
+// DataDir(), or why category is not a name IsActive would read.
+func categoryFile(category string) (string, error) {
+	dir := wrenchDir(DataDir())
+	if err := rules.CheckCategory(category); err != nil {
+		return "", errors.Annotatef(err, "%s", dir)
+	}
+	return filepath.Join(dir, category), nil
+}
+
+// checkApply says why data may not be a category file's whole content,
+// naming its first problem, or nil.
+func checkApply(path string, data []byte) error {
+	if pf := rules.ParseFile(path, data); len(pf.Problems) > 0 {
+		return problemsError(pf.Problems)
+	}
+	return nil
+}
+
+// problemsError reports the first problem of a file's lines, and how many
+// more there are, on one line.
+func problemsError(problems []rules.Problem) error {
+	if more := len(problems) - 1; more > 0 {
+		return errors.Errorf("%v (and %d more %s): nothing written", problems[0], more, plural(more, "problem", "problems"))
+	}
+	return errors.Errorf("%v: nothing written", problems[0])
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// editCategory runs store.Edit, the one path every write of a category
+// file takes, on category's file in the wrench directory of DataDir().
+func editCategory(category string, mode store.EditMode, change store.Change) error {
+	dataDir := DataDir()
+	return store.Edit(dataDir, wrenchDir(dataDir), category, mode, change)
+}
+
+// CategoryFile is what one category file says, as List reads it.
+type CategoryFile struct {
+	// Category is the category's name, which is the file's name.
+	Category string
+	// Path is the file's path.
+	Path string
+	// Rules are the file's rules in file order, as IsActive parses them.
+	Rules []Rule
+	// Problems are the lines IsActive skips, with why.
+	Problems []Problem
+	// Unreadable says why the file could not be read as rules (it is not
+	// a regular file, or is over MaxFileSize); "" when it was.
+	Unreadable string
+	// BOM is whether the file starts with a UTF-8 byte-order mark, which
+	// IsActive skips: it is not part of the first feature's name.
+	BOM bool
+}
+
+// Rule is one valid line of a category file: a feature and what arms it.
+type Rule struct {
+	// Feature is the name the call site passes to IsActive.
+	Feature string
+	// Trigger is the trigger in canonical form; "on" for a bare feature.
+	Trigger string
+	// Line is the line's number in its file, counting from 1.
+	Line int
+}
+
+// Problem is a line of a category file that does not parse, or a rule that
+// names a feature an earlier line already named. Its Error reads
+// "file:line: reason".
+type Problem struct {
+	// Path is the category file's path.
+	Path string
+	// Line is the line's number, counting from 1.
+	Line int
+	// Text is the line as written, without its line ending.
+	Text string
+	// Reason says why the line does not count.
+	Reason string
+}
+
+// Error implements error.
+func (p Problem) Error() string {
+	return rules.Problem(p).Error()
+}
+
+// exportRules gives the parser's rules as the API shows them: what the
+// line says, without the parsed trigger only evaluation needs.
+func exportRules(in []rules.Rule) []Rule {
+	if in == nil {
+		return nil
+	}
+	out := make([]Rule, len(in))
+	for i, r := range in {
+		out[i] = Rule{Feature: r.Feature, Trigger: r.Trigger, Line: r.Line}
+	}
+	return out
+}
+
+// exportProblems gives the parser's problems as the API shows them.
+func exportProblems(in []rules.Problem) []Problem {
+	if in == nil {
+		return nil
+	}
+	out := make([]Problem, len(in))
+	for i, p := range in {
+		out[i] = Problem(p)
+	}
+	return out
+}
+
+// List reads the files of the named categories in the order named, or of
+// every category in name order when none is named. A named category
+// without a file is left out. List says what the files say; whether
+// IsActive in a given process would honour them is Check's business.
+//
+// List never follows a symbolic link and never opens anything but a
+// regular file. A wrench directory that does not exist holds no rules.
+func List(categories ...string) ([]CategoryFile, error) {
+	if err := needDataDir(); err != nil {
+		return nil, err
+	}
+	for _, name := range categories {
+		if _, err := categoryFile(name); err != nil {
+			return nil, err
+		}
+	}
+	d, err := store.OpenToLook(wrenchDir(DataDir()))
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, errors.Annotatef(err, "cannot list")
+	}
+	defer d.Close()
+	names, err := categoryNames(d, categories)
+	if err != nil {
+		return nil, err
+	}
+	var files []CategoryFile
+	for _, name := range names {
+		fs, err := d.Look(name)
+		if err != nil {
+			return nil, err
+		}
+		if !fs.Exists {
+			continue
+		}
+		dd := CategoryFile{Category: name, Path: fs.Path, Unreadable: fs.Unreadable}
+		if fs.Content != nil {
+			pf := rules.ParseFile(fs.Path, fs.Content)
+			dd.Rules, dd.Problems, dd.BOM = exportRules(pf.Rules), exportProblems(pf.Problems), pf.BOM
+		}
+		files = append(files, dd)
+	}
+	return files, nil
+}
+
+// categoryNames is the named categories in the order given, or when none
+// is named every valid category name in the directory in name order;
+// either way without repeats.
+func categoryNames(d *store.Dir, named []string) ([]string, error) {
+	if len(named) > 0 {
+		return withoutRepeats(named), nil
+	}
+	all, err := d.Names()
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, name := range all {
+		if rules.CheckCategory(name) == nil {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// withoutRepeats is names without the second and later of each name.
+func withoutRepeats(names []string) []string {
+	seen := make(map[string]bool, len(names))
+	var out []string
+	for _, name := range names {
+		if !seen[name] {
+			seen[name] = true
+			out = append(out, name)
+		}
+	}
+	return out
 }

@@ -47,21 +47,21 @@ type dirRefusal struct {
 	file, dir sys.FileKey
 }
 
-func newCategory(cf *config, name string) *category {
-	path := filepath.Join(cf.wrenchDir, name)
+func newCategory(dd *dataDirState, name string) *category {
+	path := filepath.Join(dd.wrenchDir, name)
 	return &category{name: name, path: path, pathz: append([]byte(path), 0)}
 }
 
 // hasEntry reports whether anything is at the path of the category name:
 // false means there is nothing to honour. It costs one stat and allocates
 // nothing, for the categories that are not remembered.
-func (cf *config) hasEntry(name string) bool {
+func (dd *dataDirState) hasEntry(name string) bool {
 	var buf [512]byte
 	pathz := buf[:0]
-	if len(cf.wrenchDirz)+len(name)+1 > len(buf) {
-		pathz = make([]byte, 0, len(cf.wrenchDirz)+len(name)+1)
+	if len(dd.wrenchDirz)+len(name)+1 > len(buf) {
+		pathz = make([]byte, 0, len(dd.wrenchDirz)+len(name)+1)
 	}
-	pathz = append(pathz, cf.wrenchDir...)
+	pathz = append(pathz, dd.wrenchDir...)
 	pathz = append(pathz, '/')
 	pathz = append(pathz, name...)
 	pathz = append(pathz, 0)
@@ -69,13 +69,13 @@ func (cf *config) hasEntry(name string) bool {
 	return sys.Lstatz(pathz, &st) == 0
 }
 
-// current returns the snapshot of the category file as it is on disk now,
+// onDisk returns the snapshot of the category file as it is on disk now,
 // or nil when there is nothing to honour (no directory, no file, refused).
 //
 // The common cases cost one system call (no directory, no file) or two (the
 // file is unchanged: a stat of its path and a stat of the wrench
 // directory's path, which must still name the directory it was read from).
-func (c *category) current(cf *config) *snapshot {
+func (c *category) onDisk(dd *dataDirState) *snapshot {
 	var st unix.Stat_t
 	if errno := sys.Lstatz(c.pathz, &st); errno != 0 {
 		if errno == unix.ENOENT {
@@ -84,7 +84,7 @@ func (c *category) current(cf *config) *snapshot {
 			}
 			return nil
 		}
-		c.statFailed(cf, errno)
+		c.statFailed(dd, errno)
 		return nil
 	}
 	key := sys.KeyOf(&st)
@@ -92,45 +92,45 @@ func (c *category) current(cf *config) *snapshot {
 		if s.rules == nil {
 			return nil // refused in this very state, and logged then
 		}
-		if cf.dir.trusted(cf) {
+		if dd.dir.trusted(dd) {
 			return s
 		}
 	}
-	if c.dirStillRefused(cf, key) {
+	if c.dirStillRefused(dd, key) {
 		return nil // refused in this very state, and logged then
 	}
-	return c.reload(cf, key)
+	return c.reload(dd, key)
 }
 
 // dirStillRefused reports whether the file, in state key, and the wrench
 // directory are both as they were when the directory was last refused.
-func (c *category) dirStillRefused(cf *config, key sys.FileKey) bool {
+func (c *category) dirStillRefused(dd *dataDirState, key sys.FileKey) bool {
 	r := c.dirRefused.Load()
 	if r == nil || r.file != key {
 		return false
 	}
 	var st unix.Stat_t
-	return sys.Lstatz(cf.wrenchDirz, &st) == 0 && sys.KeyOf(&st) == r.dir
+	return sys.Lstatz(dd.wrenchDirz, &st) == 0 && sys.KeyOf(&st) == r.dir
 }
 
 // changed reports whether the category file is no longer the one snap was
 // read from, or its directory is no longer trusted.
-func (c *category) changed(cf *config, snap *snapshot) bool {
+func (c *category) changed(dd *dataDirState, snap *snapshot) bool {
 	var st unix.Stat_t
 	if sys.Lstatz(c.pathz, &st) != 0 {
 		return true
 	}
-	return sys.KeyOf(&st) != snap.key || !cf.dir.trusted(cf)
+	return sys.KeyOf(&st) != snap.key || !dd.dir.trusted(dd)
 }
 
 // statFailed logs, once until it changes, why the category path cannot be
 // looked at: the wrench directory is a file, or cannot be searched.
-func (c *category) statFailed(cf *config, errno unix.Errno) {
+func (c *category) statFailed(dd *dataDirState, errno unix.Errno) {
 	if unix.Errno(c.lastErr.Swap(uint32(errno))) == errno {
 		return
 	}
 	if errno == unix.ENOTDIR {
-		logger.Errorf("refusing %s: %s is not a directory", c.path, cf.wrenchDir)
+		logger.Errorf("refusing %s: %s is not a directory", c.path, dd.wrenchDir)
 		return
 	}
 	logger.Errorf("refusing %s: %v", c.path, errno)
@@ -140,7 +140,7 @@ func (c *category) statFailed(cf *config, errno unix.Errno) {
 // and stores its snapshot. Everything is checked on the descriptors
 // actually read: the directory is opened without following a symlink, the
 // file is opened beneath it without following one and without blocking.
-func (c *category) reload(cf *config, seen sys.FileKey) *snapshot {
+func (c *category) reload(dd *dataDirState, seen sys.FileKey) *snapshot {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	reloads.Add(1)
@@ -148,7 +148,7 @@ func (c *category) reload(cf *config, seen sys.FileKey) *snapshot {
 	if s := c.snap.Load(); s != nil && s.key == seen && s.rules == nil {
 		return nil // another call refused this state meanwhile
 	}
-	dirfd, refused, ok := cf.dir.open(cf)
+	dirfd, refused, ok := dd.dir.open(dd)
 	if !ok {
 		if refused != (sys.FileKey{}) {
 			c.dirRefused.Store(&dirRefusal{file: seen, dir: refused})
@@ -156,14 +156,14 @@ func (c *category) reload(cf *config, seen sys.FileKey) *snapshot {
 		return nil
 	}
 	c.dirRefused.Store(nil)
-	defer cf.dir.adopt(dirfd)
+	defer dd.dir.adopt(dirfd)
 
 	// Never open what is not a regular file: a FIFO would block and a
 	// device could act on being opened. Refusing needs no descriptor.
 	if kind := seen.Kind(); kind != trust.KindRegular {
 		return c.store(refusedSnapshot(seen, c.path, trust.NotRegular(kind)))
 	}
-	f, st, err := sys.OpenBeneath(dirfd, cf.wrenchDir, c.name)
+	f, st, err := sys.OpenBeneath(dirfd, dd.wrenchDir, c.name)
 	switch {
 	case err == unix.EACCES || err == unix.EPERM:
 		// A refusal like any other, remembered for the state the stat
@@ -180,7 +180,7 @@ func (c *category) reload(cf *config, seen sys.FileKey) *snapshot {
 	if s := c.snap.Load(); s != nil && s.key == key {
 		return s.usable() // unchanged: keep its counts
 	}
-	if reason := trust.FileVerdict(sys.OwnershipOf(&st), cf.euid); reason != "" {
+	if reason := trust.FileVerdict(sys.OwnershipOf(&st), dd.euid); reason != "" {
 		return c.store(refusedSnapshot(key, c.path, reason))
 	}
 	data, tooBig, err := sys.ReadRules(f)
@@ -236,45 +236,45 @@ type dirLogged struct {
 // Only a stat of the path can tell this: a stat of the category file's
 // path follows a symbolic link in the middle, and the descriptor follows
 // the directory it was opened on.
-func (d *trustedDir) trusted(cf *config) bool {
+func (d *trustedDir) trusted(dd *dataDirState) bool {
 	kept := d.kept.Load()
 	if kept == nil {
 		return false
 	}
 	var st unix.Stat_t
-	if sys.Lstatz(cf.wrenchDirz, &st) != 0 || uint64(st.Dev) != kept.dev || uint64(st.Ino) != kept.ino {
+	if sys.Lstatz(dd.wrenchDirz, &st) != 0 || uint64(st.Dev) != kept.dev || uint64(st.Ino) != kept.ino {
 		return false
 	}
-	return trust.DirTrusted(sys.OwnershipOf(&st), cf.euid)
+	return trust.DirTrusted(sys.OwnershipOf(&st), dd.euid)
 }
 
 // open opens the wrench directory afresh and verifies it on the
 // descriptor. ok is false when there is no trusted directory; a refusal is
 // logged once per directory state, and refused is that state when it is
 // known (it is zero when there is no directory).
-func (d *trustedDir) open(cf *config) (fd int, refused sys.FileKey, ok bool) {
-	fd, err := unix.Open(cf.wrenchDir, sys.DirOpenFlags|unix.O_NOFOLLOW|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+func (d *trustedDir) open(dd *dataDirState) (fd int, refused sys.FileKey, ok bool) {
+	fd, err := unix.Open(dd.wrenchDir, sys.DirOpenFlags|unix.O_NOFOLLOW|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	var st unix.Stat_t
 	if err != nil {
 		switch {
 		case err == unix.ENOENT:
-		case unix.Lstat(cf.wrenchDir, &st) == nil:
+		case unix.Lstat(dd.wrenchDir, &st) == nil:
 			refused = sys.KeyOf(&st)
-			d.refuse(cf.wrenchDir, refused, trust.DirVerdict(sys.OwnershipOf(&st), cf.euid))
+			d.refuse(dd.wrenchDir, refused, trust.DirVerdict(sys.OwnershipOf(&st), dd.euid))
 		default:
-			d.refuse(cf.wrenchDir, sys.FileKey{}, err.Error())
+			d.refuse(dd.wrenchDir, sys.FileKey{}, err.Error())
 		}
 		return -1, refused, false
 	}
 	if err := unix.Fstat(fd, &st); err != nil {
 		unix.Close(fd)
-		d.refuse(cf.wrenchDir, sys.FileKey{}, err.Error())
+		d.refuse(dd.wrenchDir, sys.FileKey{}, err.Error())
 		return -1, refused, false
 	}
-	if reason := trust.DirVerdict(sys.OwnershipOf(&st), cf.euid); reason != "" {
+	if reason := trust.DirVerdict(sys.OwnershipOf(&st), dd.euid); reason != "" {
 		unix.Close(fd)
 		refused = sys.KeyOf(&st)
-		d.refuse(cf.wrenchDir, refused, reason)
+		d.refuse(dd.wrenchDir, refused, reason)
 		return -1, refused, false
 	}
 	return fd, refused, true

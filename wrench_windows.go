@@ -59,15 +59,15 @@ type category struct {
 	lastErr string     // the last open error logged, so each is logged once
 }
 
-func newCategory(cf *config, name string) *category {
-	return &category{name: name, path: filepath.Join(cf.wrenchDir, name), ntName: sys.NTString(name)}
+func newCategory(dd *dataDirState, name string) *category {
+	return &category{name: name, path: filepath.Join(dd.wrenchDir, name), ntName: sys.NTString(name)}
 }
 
 // hasEntry reports whether anything is at the path of the category name:
 // false means there is nothing to honour. It is for the categories that
 // are not remembered.
-func (cf *config) hasEntry(name string) bool {
-	ext, problem := sys.ExtendedPath(filepath.Join(cf.wrenchDir, name))
+func (dd *dataDirState) hasEntry(name string) bool {
+	ext, problem := sys.ExtendedPath(filepath.Join(dd.wrenchDir, name))
 	if problem != "" {
 		return false
 	}
@@ -79,10 +79,10 @@ func (cf *config) hasEntry(name string) bool {
 	return err == nil
 }
 
-// current returns the snapshot of the category file as it is on disk now,
+// onDisk returns the snapshot of the category file as it is on disk now,
 // or nil when there is nothing to honour (no directory, no file, refused).
-func (c *category) current(cf *config) *snapshot {
-	h, st, ok := c.open(cf)
+func (c *category) onDisk(dd *dataDirState) *snapshot {
+	h, st, ok := c.open(dd)
 	if !ok {
 		return nil
 	}
@@ -90,13 +90,13 @@ func (c *category) current(cf *config) *snapshot {
 	if s := c.snap.Load(); s != nil && s.key == st.Key {
 		return s.usable() // unchanged, or refused in this very state and logged then
 	}
-	return c.reload(cf, h, st)
+	return c.reload(dd, h, st)
 }
 
 // changed reports whether the category file is no longer the one snap was
 // read from, or can no longer be trusted.
-func (c *category) changed(cf *config, snap *snapshot) bool {
-	h, st, ok := c.open(cf)
+func (c *category) changed(dd *dataDirState, snap *snapshot) bool {
+	h, st, ok := c.open(dd)
 	if !ok {
 		return true
 	}
@@ -107,8 +107,8 @@ func (c *category) changed(cf *config, snap *snapshot) bool {
 // open opens the category file beneath a freshly verified wrench
 // directory and inspects it. ok is false when there is nothing to look at:
 // no trusted directory, no file, or an error, which is logged once.
-func (c *category) open(cf *config) (h windows.Handle, st sys.HandleState, ok bool) {
-	dir, ok := cf.dir.open(cf)
+func (c *category) open(dd *dataDirState) (h windows.Handle, st sys.HandleState, ok bool) {
+	dir, ok := dd.dir.open(dd)
 	if !ok {
 		return 0, st, false
 	}
@@ -145,7 +145,7 @@ func (c *category) failed(err error) {
 
 // reload verifies and reads the category file through h, the handle st
 // was inspected on, and stores its snapshot.
-func (c *category) reload(cf *config, h windows.Handle, st sys.HandleState) *snapshot {
+func (c *category) reload(dd *dataDirState, h windows.Handle, st sys.HandleState) *snapshot {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	reloads.Add(1)
@@ -153,7 +153,7 @@ func (c *category) reload(cf *config, h windows.Handle, st sys.HandleState) *sna
 	if s := c.snap.Load(); s != nil && s.key == st.Key {
 		return s.usable() // another call read this state meanwhile: keep its counts
 	}
-	if reason := st.Verdict(false, cf.euid); reason != "" {
+	if reason := st.Verdict(false, dd.euid); reason != "" {
 		return c.store(refusedSnapshot(st.Key, c.path, reason))
 	}
 	data, err := sys.ReadAll(h)
@@ -194,41 +194,41 @@ type dirLogged struct {
 }
 
 // close forgets the trusted state, so nothing is taken on trust from a
-// retired config. No handle is held between calls, so none is closed.
+// retired data directory state. No handle is held between calls, so none is closed.
 func (d *trustedDir) close() { d.verified.Store(nil) }
 
 // open opens the wrench directory by its path, without following a
 // reparse point, and verifies it on the handle. ok is false when there is
 // no trusted directory; a refusal is logged once per directory state.
-func (d *trustedDir) open(cf *config) (h windows.Handle, ok bool) {
-	d.pathOnce.Do(func() { d.path, d.pathProblem = sys.DirPath(cf.wrenchDir) })
+func (d *trustedDir) open(dd *dataDirState) (h windows.Handle, ok bool) {
+	d.pathOnce.Do(func() { d.path, d.pathProblem = sys.DirPath(dd.wrenchDir) })
 	if d.pathProblem != "" {
-		d.refuse(cf.wrenchDir, sys.FileKey{}, d.pathProblem)
+		d.refuse(dd.wrenchDir, sys.FileKey{}, d.pathProblem)
 		return 0, false
 	}
 	h, st, err := sys.OpenDir(d.path)
 	switch {
 	case err == windows.ERROR_DELETE_PENDING:
 		if logger.IsTraceEnabled() {
-			logger.Tracef("no wrench directory %s (it is being deleted)", cf.wrenchDir)
+			logger.Tracef("no wrench directory %s (it is being deleted)", dd.wrenchDir)
 		}
 		return 0, false
 	case sys.IsNotExist(err):
 		if logger.IsTraceEnabled() {
-			logger.Tracef("no wrench directory %s", cf.wrenchDir)
+			logger.Tracef("no wrench directory %s", dd.wrenchDir)
 		}
 		return 0, false
 	case err != nil:
-		d.refuse(cf.wrenchDir, sys.FileKey{}, err.Error())
+		d.refuse(dd.wrenchDir, sys.FileKey{}, err.Error())
 		return 0, false
 	}
 	if v := d.verified.Load(); v != nil && *v == st.Key {
 		return h, true
 	}
-	if reason := st.Verdict(true, cf.euid); reason != "" {
+	if reason := st.Verdict(true, dd.euid); reason != "" {
 		windows.CloseHandle(h)
 		d.verified.Store(nil)
-		d.refuse(cf.wrenchDir, st.Key, reason)
+		d.refuse(dd.wrenchDir, st.Key, reason)
 		return 0, false
 	}
 	d.verified.Store(&st.Key)
