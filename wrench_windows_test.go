@@ -516,3 +516,95 @@ func daclEntries(c *gc.C, sd *windows.SECURITY_DESCRIPTOR) (protected bool, entr
 	}
 	return control&windows.SE_DACL_PROTECTED != 0, entries
 }
+
+func (s *windowsSuite) TestTrustedDirectoryReplacedBySymlink(c *gc.C) {
+	s.addRestore(wrench.SetPollInterval(time.Millisecond))
+	s.writeFile(c, "agent", "refuse-upgrade\nheld pause\n")
+	c.Assert(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, true)
+	answer := make(chan bool, 1)
+	go func() { answer <- wrench.IsActive("agent", "held") }()
+	s.waitFirings(c, "agent:held: pause fired", 1)
+	// The trusted directory, with the same file in it, is now reached only
+	// through a link: the running agent refuses it as a fresh one would,
+	// and the paused call wakes to that answer.
+	real := filepath.Join(s.dataDir, "real")
+	c.Assert(os.Rename(s.dir, real), gc.IsNil)
+	err := os.Symlink(real, s.dir)
+	if _, lerr := os.Lstat(s.dir); err != nil || lerr != nil {
+		wrench.SetEnabled(false) // wake the paused call before skipping
+		<-answer
+		c.Skip("cannot make a symbolic link here (it takes Developer Mode or elevation on Windows; wine 8 makes none)")
+	}
+	c.Check(receive(c, answer, "the paused call"), gc.Equals, false)
+	for i := 0; i < 100; i++ {
+		c.Assert(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, false)
+	}
+	c.Check(s.errorsLogged("refusing wrench directory "+s.dir, "is a reparse point"), gc.HasLen, 1)
+	// Put back, the real directory is honoured again.
+	c.Assert(os.Remove(s.dir), gc.IsNil)
+	c.Assert(os.Rename(real, s.dir), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, true)
+}
+
+// lockVictim makes a file outside the wrench directory that a lock file
+// might be made another name for.
+func (s *windowsSuite) lockVictim(c *gc.C) string {
+	path := filepath.Join(s.dataDir, "victim")
+	c.Assert(os.WriteFile(path, []byte("not yours\n"), 0o644), gc.IsNil)
+	return path
+}
+
+// checkLockVictim checks the victim kept its content and attributes.
+func checkLockVictim(c *gc.C, path string, mode os.FileMode) {
+	data, err := os.ReadFile(path)
+	c.Assert(err, gc.IsNil)
+	c.Check(string(data), gc.Equals, "not yours\n")
+	c.Check(lstatMode(c, path), gc.Equals, mode)
+}
+
+func lstatMode(c *gc.C, path string) os.FileMode {
+	fi, err := os.Lstat(path)
+	c.Assert(err, gc.IsNil)
+	return fi.Mode()
+}
+
+func (s *windowsSuite) TestAHardLinkedLockIsRefused(c *gc.C) {
+	victim := s.lockVictim(c)
+	mode := lstatMode(c, victim)
+	lock := filepath.Join(s.dir, wrench.LockName)
+	if err := os.Link(victim, lock); err != nil {
+		c.Skip("cannot make a hard link here: " + err.Error())
+	}
+	c.Check(wrench.Set("agent", "x", ""), gc.ErrorMatches,
+		`refusing lock file .*\\wrench\\\.lock: it has 2 hard links, not 1; remove it \(the next writer creates a fresh one\)`)
+	checkLockVictim(c, victim, mode)
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, false)
+
+	c.Assert(os.Remove(lock), gc.IsNil)
+	c.Assert(wrench.Set("agent", "x", ""), gc.IsNil)
+	checkLockVictim(c, victim, mode)
+}
+
+func (s *windowsSuite) TestASymlinkedLockIsRefusedAndNotFollowed(c *gc.C) {
+	victim := s.lockVictim(c)
+	mode := lstatMode(c, victim)
+	lock := filepath.Join(s.dir, wrench.LockName)
+	if err := os.Symlink(victim, lock); err != nil {
+		c.Skip("cannot make a symbolic link here (it needs a privilege or developer mode): " + err.Error())
+	}
+	if fi, err := os.Lstat(lock); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		// Wine makes a unix symlink that its own Lstat then cannot see.
+		c.Skip(fmt.Sprintf("the symbolic link made here does not read back as a reparse point (wine): %v", err))
+	}
+	c.Check(wrench.Set("agent", "x", ""), gc.ErrorMatches,
+		`refusing lock file .*\\wrench\\\.lock: it is a reparse point \(a symbolic link or junction\), not a regular file; remove it .*`)
+	checkLockVictim(c, victim, mode)
+}
+
+func (s *windowsSuite) TestALockThatIsADirectoryIsRefused(c *gc.C) {
+	lock := filepath.Join(s.dir, wrench.LockName)
+	c.Assert(os.Mkdir(lock, 0o755), gc.IsNil)
+	c.Check(wrench.Set("agent", "x", ""), gc.ErrorMatches,
+		`refusing lock file .*\\wrench\\\.lock: it is a directory, not a regular file; remove it .*`)
+	c.Check(lstatMode(c, lock).IsDir(), gc.Equals, true)
+}

@@ -1,0 +1,339 @@
+package wrench_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/juju/loggo/v2"
+	"golang.org/x/sys/unix"
+	gc "gopkg.in/check.v1"
+
+	"github.com/go-wrench/wrench"
+)
+
+func (s *trustSuite) TestPausedCallsWakeWhenTheDirectoryIsReplacedBySymlink(c *gc.C) {
+	s.addRestore(wrench.SetPollInterval(time.Millisecond))
+	s.writeFile(c, "agent", "x pause\n")
+	answers := make(chan bool, 2)
+	for i := 0; i < 2; i++ {
+		go func() { answers <- wrench.IsActive("agent", "x") }()
+	}
+	s.waitFirings(c, "agent:x: pause fired", 2)
+	nothingReturned(c, answers)
+	// Swap the directory and a link to it in one step, so the paused
+	// calls never see the path empty: the file stays reachable, unchanged,
+	// through the link.
+	moved := filepath.Join(s.dataDir, "moved")
+	c.Assert(os.Symlink(moved, moved), gc.IsNil)
+	c.Assert(unix.Renameat2(unix.AT_FDCWD, moved, unix.AT_FDCWD, s.dir, unix.RENAME_EXCHANGE), gc.IsNil)
+	// Woken and evaluated afresh: the link is refused, so false.
+	c.Check(receive(c, answers, "a paused call"), gc.Equals, false)
+	c.Check(receive(c, answers, "a paused call"), gc.Equals, false)
+	c.Check(s.logged(loggo.ERROR, "is a symbolic link, not a directory"), gc.HasLen, 1)
+}
+
+// leakSuite drives IsActive hard across every state and checks nothing is
+// left behind: no descriptor, no goroutine, no panic.
+type leakSuite struct{ baseSuite }
+
+var _ = gc.Suite(&leakSuite{})
+
+func openDescriptors(c *gc.C) int {
+	// Files other tests dropped without closing are closed by finalizers;
+	// run them first so only this test's descriptors are counted.
+	runtime.GC()
+	runtime.GC()
+	entries, err := os.ReadDir("/proc/self/fd")
+	c.Assert(err, gc.IsNil)
+	return len(entries)
+}
+
+func (s *leakSuite) TestNoLeakAcrossEveryState(c *gc.C) {
+	s.writeFile(c, "hit", "x\n")
+	s.writeFile(c, "miss", "y\n")
+	c.Assert(os.Chmod(s.writeFile(c, "refused", "x\n"), 0o666), gc.IsNil)
+	c.Assert(unix.Mkfifo(filepath.Join(s.dir, "fifo"), 0o644), gc.IsNil)
+	c.Assert(os.Mkdir(filepath.Join(s.dir, "directory"), 0o755), gc.IsNil)
+	c.Assert(os.Symlink(filepath.Join(s.dir, "hit"), filepath.Join(s.dir, "symlink")), gc.IsNil)
+	s.writeFile(c, "counted", "x 2*on->1*off->repeat\ny 50%on\n")
+	categories := []string{"hit", "miss", "refused", "fifo", "directory", "symlink", "absent", "counted", "../bad", "changing"}
+	want := map[string]bool{"hit": true}
+
+	round := func(i int) {
+		for _, cat := range categories {
+			got := wrench.IsActive(cat, "x")
+			if w, fixed := want[cat]; fixed || cat != "counted" && cat != "changing" {
+				c.Assert(got, gc.Equals, w, gc.Commentf("category %q", cat))
+			}
+			wrench.IsActive(cat, "y")
+		}
+		// A file that changes state as the calls go: trusted, refused,
+		// absent, trusted with other rules.
+		switch i % 400 {
+		case 0:
+			s.writeFile(c, "changing", "x\n")
+		case 100:
+			c.Assert(os.Chmod(filepath.Join(s.dir, "changing"), 0o664), gc.IsNil)
+		case 200:
+			c.Assert(os.Remove(filepath.Join(s.dir, "changing")), gc.IsNil)
+		case 300:
+			s.writeFile(c, "changing", "y 1*on\n")
+		}
+	}
+	round(0) // every cache and directory descriptor is made
+	fds, goroutines := openDescriptors(c), runtime.NumGoroutine()
+	calls := 0
+	for i := 1; calls < 100000; i++ {
+		round(i)
+		calls += 2 * len(categories)
+	}
+	c.Check(openDescriptors(c), gc.Equals, fds)
+	c.Check(runtime.NumGoroutine(), gc.Equals, goroutines)
+	// SetDataDir releases the directory descriptor it kept.
+	wrench.SetDataDir(s.dataDir)
+	c.Check(openDescriptors(c), gc.Equals, fds-1)
+}
+
+func (s *leakSuite) TestReadersWhileAWriterRenames(c *gc.C) {
+	// Run with -race: readers ask while a writer replaces the file and the
+	// directory's mode flips; every answer is one the disk has held.
+	s.writeFile(c, "agent", "x\n")
+	stop := askConcurrently(4, func() error {
+		if wrench.IsActive("agent", "never") {
+			return fmt.Errorf("a feature no file names was active")
+		}
+		wrench.IsActive("agent", "x")
+		wrench.IsActive("agent", "y")
+		return nil
+	})
+	deadline := time.Now().Add(time.Second)
+	for i := 0; time.Now().Before(deadline); i++ {
+		content := "x\n"
+		if i%2 == 1 {
+			content = "y 2*on->off->repeat\n"
+		}
+		s.writeFile(c, "agent", content)
+		if i%10 == 0 {
+			os.Chmod(s.dir, 0o775)
+			os.Chmod(s.dir, 0o755)
+		}
+		if i%25 == 0 {
+			s.replaceDirectory(c, content)
+		}
+	}
+	s.writeFile(c, "agent", "final\n")
+	c.Check(stop(), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "final"), gc.Equals, true)
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, false)
+}
+
+// replaceDirectory puts a new wrench directory, holding agent with
+// content, in the old one's place, so the kept directory descriptor is
+// replaced while readers use it.
+func (s *leakSuite) replaceDirectory(c *gc.C, content string) {
+	next := s.dir + ".next"
+	c.Assert(os.Mkdir(next, 0o755), gc.IsNil)
+	c.Assert(os.Chmod(next, 0o755), gc.IsNil)
+	c.Assert(os.WriteFile(filepath.Join(next, "agent"), []byte(content), 0o644), gc.IsNil)
+	c.Assert(os.Chmod(filepath.Join(next, "agent"), 0o644), gc.IsNil)
+	c.Assert(os.Rename(s.dir, s.dir+".old"), gc.IsNil)
+	c.Assert(os.Rename(next, s.dir), gc.IsNil)
+	c.Assert(os.RemoveAll(s.dir+".old"), gc.IsNil)
+}
+
+// The benchmarks measure each state of IsActive beside the floor: one
+// allocation-free fstatat of a missing path, in the same run. Run them with
+//
+//	go test -run '^$' -bench . -benchmem
+//
+// and divide each ns/op by BenchmarkFloorFstatatMissing's.
+
+// benchDataDir makes a data directory with a trusted wrench directory
+// holding category "agent", and points wrench at it.
+func benchDataDir(b *testing.B, content string) string {
+	dataDir := b.TempDir()
+	dir := filepath.Join(dataDir, "wrench")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	os.Chmod(dir, 0o755)
+	if content != "" {
+		path := filepath.Join(dir, "agent")
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		os.Chmod(path, 0o644)
+	}
+	old := wrench.SetDataDir(dataDir)
+	b.Cleanup(func() { wrench.SetDataDir(old) })
+	// Refusals are logged once; keep them out of the figures' output.
+	oldWriter, err := loggo.ReplaceDefaultWriter(&loggo.TestWriter{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { loggo.ReplaceDefaultWriter(oldWriter) })
+	return dataDir
+}
+
+func benchIsActive(b *testing.B, feature string, want bool) {
+	if got := wrench.IsActive("agent", feature); got != want {
+		b.Fatalf("IsActive(agent, %s) = %v, want %v", feature, got, want)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		wrench.IsActive("agent", feature)
+	}
+}
+
+func BenchmarkFloorFstatatMissing(b *testing.B) {
+	dataDir := benchDataDir(b, "")
+	pathz := append([]byte(filepath.Join(dataDir, "wrench", "agent")), 0)
+	var st unix.Stat_t
+	if errno := wrench.RawLstat(pathz, &st); errno != unix.ENOENT {
+		b.Fatalf("stat of the missing path: %v", errno)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		wrench.RawLstat(pathz, &st)
+	}
+}
+
+// BenchmarkFloorTwoStats is the least a file that exists can cost: a stat
+// of its path and a stat of the wrench directory's path (which must still
+// name the directory the file was read from), nothing around them. What
+// IsActive adds is the difference.
+func BenchmarkFloorTwoStats(b *testing.B) {
+	dataDir := benchDataDir(b, "x\n")
+	dir := filepath.Join(dataDir, "wrench")
+	pathz := append([]byte(filepath.Join(dir, "agent")), 0)
+	dirz := append([]byte(dir), 0)
+	var st unix.Stat_t
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if wrench.RawLstat(pathz, &st) != 0 || wrench.RawLstat(dirz, &st) != 0 {
+			b.Fatal("stat failed")
+		}
+	}
+}
+
+func BenchmarkDisabled(b *testing.B) {
+	benchDataDir(b, "x\n")
+	defer wrench.SetEnabled(wrench.SetEnabled(false))
+	benchIsActive(b, "x", false)
+}
+
+func BenchmarkNoWrenchDirectory(b *testing.B) {
+	dataDir := benchDataDir(b, "")
+	os.Remove(filepath.Join(dataDir, "wrench"))
+	benchIsActive(b, "x", false)
+}
+
+func BenchmarkNoCategoryFile(b *testing.B) {
+	benchDataDir(b, "")
+	benchIsActive(b, "x", false)
+}
+
+func BenchmarkFeatureMissing(b *testing.B) {
+	benchDataDir(b, "other\nanother 2*on\n")
+	benchIsActive(b, "x", false)
+}
+
+func BenchmarkFeatureMatching(b *testing.B) {
+	benchDataDir(b, "other\nx\n")
+	benchIsActive(b, "x", true)
+}
+
+func BenchmarkCountedChain(b *testing.B) {
+	benchDataDir(b, "x 2*on->1*off->repeat\n")
+	benchIsActive(b, "x", true)
+}
+
+func BenchmarkChanceRule(b *testing.B) {
+	benchDataDir(b, "x 100%on\n")
+	benchIsActive(b, "x", true)
+}
+
+func BenchmarkRefusedFile(b *testing.B) {
+	dataDir := benchDataDir(b, "x\n")
+	os.Chmod(filepath.Join(dataDir, "wrench", "agent"), 0o666)
+	benchIsActive(b, "x", false)
+}
+
+func BenchmarkRefusedDirectory(b *testing.B) {
+	dataDir := benchDataDir(b, "x\n")
+	os.Chmod(filepath.Join(dataDir, "wrench"), 0o777)
+	benchIsActive(b, "x", false)
+}
+
+// BenchmarkRereadEveryCall is the approach wrench avoids, for comparison:
+// stat the directory, then open, read and scan the file on every call.
+func BenchmarkRereadEveryCall(b *testing.B) {
+	dataDir := benchDataDir(b, "other\nx\n")
+	dir := filepath.Join(dataDir, "wrench")
+	path := filepath.Join(dir, "agent")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := os.Lstat(dir); err != nil {
+			b.Fatal(err)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		found := false
+		for _, line := range bytes.Split(data, []byte("\n")) {
+			if strings.TrimSpace(string(line)) == "x" {
+				found = true
+			}
+		}
+		if !found {
+			b.Fatal("not found")
+		}
+	}
+}
+
+// The benchmarks below ask many other categories first: compare each with
+// its namesake without "ManyCategories" (BenchmarkNoCategoryFile,
+// BenchmarkFeatureMatching) in the same run. A call costs the same however
+// many categories were asked before it.
+
+// askOthers asks IsActive of n categories other than "agent", none with a
+// file: more than are remembered.
+func askOthers(n int) {
+	for i := 0; i < n; i++ {
+		wrench.IsActive(fmt.Sprintf("other%05d", i), "x")
+	}
+}
+
+func BenchmarkNoCategoryFileManyCategories(b *testing.B) {
+	benchDataDir(b, "")
+	wrench.IsActive("agent", "x")
+	askOthers(20000)
+	benchIsActive(b, "x", false)
+}
+
+// BenchmarkNoCategoryFilePastTheBound asks a category first seen once too
+// many categories with no file are remembered: it is not remembered, and
+// answered by one stat.
+func BenchmarkNoCategoryFilePastTheBound(b *testing.B) {
+	benchDataDir(b, "")
+	askOthers(20000)
+	benchIsActive(b, "x", false)
+}
+
+func BenchmarkFeatureMatchingManyCategories(b *testing.B) {
+	benchDataDir(b, "other\nx\n")
+	wrench.IsActive("agent", "x")
+	askOthers(20000)
+	benchIsActive(b, "x", true)
+}
