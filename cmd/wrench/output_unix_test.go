@@ -13,6 +13,23 @@ import (
 	gc "gopkg.in/check.v1"
 )
 
+// checkMarks are the marks check's text output starts each line with.
+var checkMarks = []string{"ok       ", "PROBLEM  ", "absent   ", "ignored  ", "note     "}
+
+// eachLineMarked asserts that every line of check's output starts with a
+// mark and holds no escape character: nothing read from the disk started
+// a line of its own or sent the terminal a control sequence.
+func eachLineMarked(c *gc.C, out string) {
+	c.Check(strings.ContainsAny(out, "\x1b\r\t"), gc.Equals, false, gc.Commentf("%q", out))
+	for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		marked := false
+		for _, m := range checkMarks {
+			marked = marked || strings.HasPrefix(line, m)
+		}
+		c.Check(marked, gc.Equals, true, gc.Commentf("unmarked line %q in:\n%s", line, out))
+	}
+}
+
 // Names holding newlines and escape sequences can be made on unix only:
 // Windows refuses control characters in file names.
 
