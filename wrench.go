@@ -2,9 +2,12 @@ package wrench
 
 import (
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,7 +40,41 @@ var (
 
 	// inUse is the data directory in use, with everything cached from it.
 	inUse atomic.Pointer[dataDirState]
+
+	// seed is where every rule's chance draws start: WRENCH_SEED when
+	// the environment gives one, random otherwise.
+	seed = seedFromEnvironment()
 )
+
+// SeedVariable is the environment variable that fixes the seed of chance
+// draws, so a run can be replayed with the same decisions.
+const SeedVariable = "WRENCH_SEED"
+
+// Seed is the seed of this process's chance draws: the decimal value of
+// WRENCH_SEED in its environment at start-up, or a random one. Each rule
+// draws from its own stream, made from the seed, its category and its
+// feature, so one rule's draws never shift another's, and a process
+// started again with WRENCH_SEED set to this value makes the same
+// decisions for the same sequence of calls. A rule's first firing of a
+// chance term logs it.
+func Seed() uint64 { return seed }
+
+// seedFromEnvironment reads WRENCH_SEED, or draws a seed when it is unset
+// or not a number (which is logged: a replay that silently used another
+// seed would mislead).
+func seedFromEnvironment() uint64 {
+	text, ok := os.LookupEnv(SeedVariable)
+	if !ok {
+		return rand.Uint64()
+	}
+	n, err := strconv.ParseUint(strings.TrimSpace(text), 10, 64)
+	if err != nil {
+		drawn := rand.Uint64()
+		logger.Warningf("%s=%q is not a whole number from 0 to %d: using the random seed %d instead", SeedVariable, text, uint64(math.MaxUint64), drawn)
+		return drawn
+	}
+	return n
+}
 
 func init() {
 	enabled.Store(true)
@@ -291,14 +328,14 @@ type snapshot struct {
 // newSnapshot makes the snapshot of a trusted file and logs, once for this
 // file state, each line that does not count. Its rules start fresh until
 // store gives them the state of the snapshot they follow.
-func newSnapshot(key sys.FileKey, path string, data []byte) *snapshot {
+func newSnapshot(key sys.FileKey, category, path string, data []byte) *snapshot {
 	pf := rules.ParseFile(path, data)
 	for _, p := range pf.Problems {
 		logger.Warningf("skipping %v", p)
 	}
 	live := make(map[string]*liveRule, len(pf.Rules))
 	for _, r := range pf.Rules {
-		live[r.Feature] = &liveRule{Live: rules.NewLive(r)}
+		live[r.Feature] = &liveRule{Live: rules.NewLive(r, rules.StreamKey(seed, category, r.Feature))}
 	}
 	return &snapshot{key: key, path: path, rules: live}
 }
@@ -431,6 +468,10 @@ func (lr *liveRule) logFiring(category string, t *rules.Term) {
 		return
 	}
 	if !lr.fired.Load() && lr.fired.CompareAndSwap(false, true) {
+		if lr.HasChance() {
+			logger.Infof("%s:%s: %s fired (rule %q, line %d, seed %d)", category, lr.Feature, t.Name, lr.Trigger, lr.Line, seed)
+			return
+		}
 		logger.Infof("%s:%s: %s fired (rule %q, line %d)", category, lr.Feature, t.Name, lr.Trigger, lr.Line)
 		return
 	}

@@ -1852,3 +1852,87 @@ func (s *listSuite) TestListSaysAFileHasAByteOrderMark(c *gc.C) {
 	c.Check(r.Files[1].BOM, gc.Equals, false)
 	c.Check(r.OK(), gc.Equals, true)
 }
+
+// seedSuite proves that chance is replayable: WRENCH_SEED fixes every
+// rule's draws, and each rule draws from a stream of its own.
+type seedSuite struct{ baseSuite }
+
+var _ = gc.Suite(&seedSuite{})
+
+// askWithSeed runs a child process with WRENCH_SEED=seed (unset when seed
+// is "") asking the given features of category agent in order, and returns
+// its answers and its log.
+func (s *seedSuite) askWithSeed(c *gc.C, seed string, features ...string) (answers, log string) {
+	cmd := childProcess("ask", s.dataDir)
+	cmd.Env = append(cmd.Env, "WRENCH_TEST_FEATURES="+strings.Join(features, " "))
+	if seed != "" {
+		cmd.Env = append(cmd.Env, wrench.SeedVariable+"="+seed)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	c.Assert(err, gc.IsNil, gc.Commentf("%s", stderr.String()))
+	return string(out), stderr.String()
+}
+
+// only keeps the answers for feature, in order.
+func only(answers, feature string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(answers, "\n") {
+		if strings.HasPrefix(line, feature+"=") {
+			b.WriteString(line + "\n")
+		}
+	}
+	return b.String()
+}
+
+func (s *seedSuite) TestTheSameSeedMakesTheSameDecisions(c *gc.C) {
+	s.writeFile(c, "agent", "x 50%on\ny 30%on->50%off\n")
+	xs := make([]string, 64)
+	for i := range xs {
+		xs[i] = "x"
+	}
+	first, _ := s.askWithSeed(c, "42", xs...)
+	again, _ := s.askWithSeed(c, "42", xs...)
+	c.Check(again, gc.Equals, first)
+	c.Check(strings.Count(first, "=true") > 10 && strings.Count(first, "=false") > 10, gc.Equals, true, gc.Commentf("%s", first))
+	other, _ := s.askWithSeed(c, "43", xs...)
+	c.Check(other, gc.Not(gc.Equals), first)
+
+	// Asking another feature in between shifts nothing: x draws from
+	// its own stream.
+	var mixed []string
+	for i := range xs {
+		mixed = append(mixed, "y", "x")
+		if i%2 == 0 {
+			mixed = append(mixed, "y")
+		}
+	}
+	interleaved, _ := s.askWithSeed(c, "42", mixed...)
+	c.Check(only(interleaved, "x"), gc.Equals, first)
+}
+
+func (s *seedSuite) TestWithoutASeedRunsDiffer(c *gc.C) {
+	s.writeFile(c, "agent", "x 50%on\n")
+	xs := make([]string, 64)
+	for i := range xs {
+		xs[i] = "x"
+	}
+	a, _ := s.askWithSeed(c, "", xs...)
+	b, _ := s.askWithSeed(c, "", xs...)
+	c.Check(a, gc.Not(gc.Equals), b) // equal by chance once in 2^64
+}
+
+func (s *seedSuite) TestAChanceFiringLogsTheSeed(c *gc.C) {
+	s.writeFile(c, "agent", "x 100%on\ny on\n")
+	c.Check(sequence("agent", "x", 2), gc.Equals, "TT")
+	c.Check(sequence("agent", "y", 1), gc.Equals, "T")
+	c.Check(s.logged(loggo.INFO, fmt.Sprintf(`agent:x: on fired (rule "100%%on", line 1, seed %d)`, wrench.Seed())), gc.HasLen, 1)
+	c.Check(s.logged(loggo.INFO, `agent:y: on fired (rule "on", line 2)`), gc.HasLen, 1)
+}
+
+func (s *seedSuite) TestABadSeedIsSaidAndReplaced(c *gc.C) {
+	s.writeFile(c, "agent", "x 50%on\n")
+	_, log := s.askWithSeed(c, "forty-two", "x")
+	c.Check(log, gc.Matches, `(?s).*WARNING wrench .*WRENCH_SEED="forty-two" is not a whole number from 0 to 18446744073709551615: using the random seed \d+ instead.*`)
+}

@@ -191,7 +191,7 @@ func (c *category) reload(dd *dataDirState, seen sys.FileKey) *snapshot {
 	case tooBig:
 		return c.store(refusedSnapshot(key, c.path, trust.Grew))
 	}
-	return c.store(newSnapshot(key, c.path, data))
+	return c.store(newSnapshot(key, c.name, c.path, data))
 }
 
 // trustedDir is what IsActive keeps of the wrench directory last found

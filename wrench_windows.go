@@ -164,7 +164,7 @@ func (c *category) reload(dd *dataDirState, h windows.Handle, st sys.HandleState
 	if len(data) > MaxFileSize {
 		return c.store(refusedSnapshot(st.Key, c.path, trust.Grew))
 	}
-	return c.store(newSnapshot(st.Key, c.path, data))
+	return c.store(newSnapshot(st.Key, c.name, c.path, data))
 }
 
 // trustedDir is what IsActive keeps of the wrench directory last found

@@ -9,7 +9,7 @@ func benchChoose(b *testing.B, line string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	l := NewLive(r)
+	l := NewLive(r, 1)
 	m := map[string]*Live{r.Feature: &l}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {

@@ -1,8 +1,9 @@
 package rules
 
 import (
-	"math/rand/v2"
+	"hash/fnv"
 	"sync"
+	"sync/atomic"
 )
 
 // Live is a rule as one file state evaluates it: the rule as written and
@@ -13,9 +14,50 @@ import (
 // evaluates yet.
 type Live struct {
 	Rule
-	counted bool   // whether any term has a count, so choosing changes state
-	state   *state // nil when nothing is counted
+	counted bool    // whether any term has a count, so choosing changes state
+	state   *state  // nil when nothing is counted
+	draws   *stream // nil when no term has a chance
 }
+
+// stream is one rule's own sequence of chance draws: the n-th draw is a
+// function of the rule's key and n alone, so one rule's draws never shift
+// another's, and the same seed replays the same decisions. It outlives a
+// file state as the counts do: an unchanged line goes on drawing where it
+// was.
+type stream struct {
+	key uint64        // from the seed, the category and the feature
+	n   atomic.Uint64 // draws made
+}
+
+// StreamKey is the key of the chance draws of feature in category for a
+// process whose seed is seed.
+func StreamKey(seed uint64, category, feature string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(category))
+	h.Write([]byte{0})
+	h.Write([]byte(feature))
+	return mix(seed ^ h.Sum64())
+}
+
+// mix is SplitMix64's finaliser: every bit of its input moves about half
+// of the output's.
+func mix(z uint64) uint64 {
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// percent is the stream's next draw, in [0, 100). It takes no lock: the
+// draw's number is taken atomically, and the draw is a pure function of it.
+func (s *stream) percent() float64 {
+	n := s.n.Add(1)
+	z := mix(s.key + n*0x9e3779b97f4a7c15)
+	return float64(z>>11) * (100.0 / (1 << 53))
+}
+
+// HasChance reports whether any of the rule's terms has a chance, so its
+// firings depend on the seed.
+func (l *Live) HasChance() bool { return l.draws != nil }
 
 // state is what a counted rule has used up. It outlives a file state as
 // long as the rule's line stays the same.
@@ -24,12 +66,19 @@ type state struct {
 	left []int      // per term, how many more times it may fire
 }
 
-// NewLive starts r fresh: every count full.
-func NewLive(r Rule) Live {
+// NewLive starts r fresh: every count full, and its chance draws (if it
+// has any) at the start of the stream key names (see StreamKey).
+func NewLive(r Rule, key uint64) Live {
 	l := Live{Rule: r, counted: r.Parsed.counted()}
 	if l.counted {
 		l.state = &state{left: make([]int, len(r.Parsed.Terms))}
 		l.restart()
+	}
+	for i := range r.Parsed.Terms {
+		if r.Parsed.Terms[i].Percent > 0 {
+			l.draws = &stream{key: key}
+			break
+		}
 	}
 	return l
 }
@@ -42,6 +91,9 @@ func NewLive(r Rule) Live {
 // "J*off->pause" with J <= K says K calls pass in all, so it shares old's
 // counts and lets K-J more through. Any other change leaves l fresh.
 func (l *Live) CarryOver(old *Live) {
+	if l.Trigger == old.Trigger && l.draws != nil && old.draws != nil && l.draws.key == old.draws.key {
+		l.draws = old.draws // the same rule goes on with its draws
+	}
 	if !l.counted || !old.counted {
 		return // nothing counted, nothing to carry
 	}
@@ -72,9 +124,18 @@ func (l *Live) restart() {
 	}
 }
 
-// RandomPercent draws a number in [0, 100) for chance terms. Tests replace
-// it to make chance exact; nothing else may.
-var RandomPercent = func() float64 { return rand.Float64() * 100 }
+// RandomPercent, when tests set it, draws every chance term's number in
+// [0, 100) in place of the rules' own streams, to make chance exact.
+// Nothing else may set it.
+var RandomPercent func() float64
+
+// draw is the next number in [0, 100) for one of l's chance terms.
+func (l *Live) draw() float64 {
+	if RandomPercent != nil {
+		return RandomPercent()
+	}
+	return l.draws.percent()
+}
 
 // Choose walks the terms for one call and returns the one that fires, or
 // nil when none does. For each term: a counted term that is spent is
@@ -87,7 +148,7 @@ func (l *Live) Choose() *Term {
 	terms := l.Parsed.Terms
 	if !l.counted {
 		for i := range terms {
-			if terms[i].Percent == 0 || RandomPercent() < terms[i].Percent {
+			if terms[i].Percent == 0 || l.draw() < terms[i].Percent {
 				return &terms[i]
 			}
 		}
@@ -104,7 +165,7 @@ func (l *Live) Choose() *Term {
 				continue
 			}
 			spent = false
-			if t.Percent > 0 && RandomPercent() >= t.Percent {
+			if t.Percent > 0 && l.draw() >= t.Percent {
 				continue
 			}
 			if t.Count > 0 {

@@ -21,7 +21,7 @@ func (s *evalSuite) TearDownTest(*gc.C) { RandomPercent = s.random }
 func live(c *gc.C, line string) *Live {
 	r, err := ParseLine(line)
 	c.Assert(err, gc.IsNil)
-	l := NewLive(r)
+	l := NewLive(r, 1)
 	return &l
 }
 
