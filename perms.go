@@ -22,7 +22,11 @@ import (
 // MaxFileSize is the largest category file wrench reads. A larger file is
 // refused as a whole: a rules file is a few lines, and a cap keeps a hostile
 // or runaway file from costing the agent memory.
-const MaxFileSize = trust.MaxFileSize
+const MaxFileSize = 64 << 10
+
+// The policy in internal/trust enforces the same limit.
+var _ [MaxFileSize - trust.MaxFileSize]struct{}
+var _ [trust.MaxFileSize - MaxFileSize]struct{}
 
 // Report is what Check found: for the wrench directory, each category file
 // and each of its lines, whether IsActive in a process running as UID
@@ -228,23 +232,23 @@ func checkFile(d *store.Dir, name string, who store.Viewer, dirRefused bool) Fil
 		fr.Problem = fmt.Sprintf("is never read: %v", err)
 		return fr
 	}
-	fs, err := d.Look(name)
+	f, err := d.Look(name)
 	if err != nil {
 		fr.Exists = true
 		fr.Problem = errors.Cause(err).Error()
 		return fr
 	}
-	fr.Exists = fs.Exists
-	if !fs.Exists {
+	fr.Exists = f.Exists
+	if !f.Exists {
 		return fr
 	}
-	fr.Problem = fs.VerdictFor(who)
+	fr.Problem = f.VerdictFor(who)
 	if fr.Problem == "" && dirRefused {
 		fr.Problem = "is ignored with its directory"
 	}
-	if fs.Content != nil {
-		fr.BOM, _ = rules.Split(fs.Content)
-		fr.Lines = lineReports(fs.Path, fs.Content)
+	if f.Content != nil {
+		fr.BOM, _ = rules.Split(f.Content)
+		fr.Lines = lineReports(f.Path, f.Content)
 		for i := range fr.Lines {
 			fr.Lines[i].Honoured = fr.Problem == "" && fr.Lines[i].Problem == ""
 		}

@@ -250,7 +250,7 @@ func (dd *dataDirState) add(name string) *category {
 	hasEntry := false
 	if dd.filelessFull.Load() {
 		if !dd.hasEntry(name) {
-			dd.forget(name)
+			dd.notKept(name)
 			return nil
 		}
 		hasEntry = true
@@ -261,7 +261,7 @@ func (dd *dataDirState) add(name string) *category {
 		return v.(*category)
 	}
 	if dd.kept >= maxFilelessCategories && !hasEntry && !dd.hasEntry(name) {
-		dd.forget(name)
+		dd.notKept(name)
 		return nil
 	}
 	c := newCategory(dd, strings.Clone(name))
@@ -273,8 +273,9 @@ func (dd *dataDirState) add(name string) *category {
 	return c
 }
 
-// forget answers a category that is not remembered: there is no file.
-func (dd *dataDirState) forget(name string) {
+// notKept answers a category that is not remembered: there is no file.
+// It only logs: the first time, that categories are no longer remembered.
+func (dd *dataDirState) notKept(name string) {
 	if dd.warnedFull.CompareAndSwap(false, true) {
 		logger.Warningf("IsActive(%q, ...): %d categories are remembered already: from now on a new category with no file in %s is looked up afresh on each call, and remembered once it has one",
 			name, maxFilelessCategories, dd.wrenchDir)
@@ -318,7 +319,7 @@ func (dd *dataDirState) retire() {
 // snapshot is one state of a category file, as read and verified: the file
 // identity it was read at, and its rules. A new state of the file
 // (rewritten, touched, replaced, chmod, chown) gets a new snapshot, but a
-// rule whose line is unchanged keeps its counts in it: see store.
+// rule whose line is unchanged keeps its counts in it: see keep.
 type snapshot struct {
 	key   sys.FileKey
 	path  string
@@ -327,7 +328,7 @@ type snapshot struct {
 
 // newSnapshot makes the snapshot of a trusted file and logs, once for this
 // file state, each line that does not count. Its rules start fresh until
-// store gives them the state of the snapshot they follow.
+// keep gives them the state of the snapshot they follow.
 func newSnapshot(key sys.FileKey, category, path string, data []byte) *snapshot {
 	pf := rules.ParseFile(path, data)
 	for _, p := range pf.Problems {
@@ -347,7 +348,7 @@ func refusedSnapshot(key sys.FileKey, path, reason string) *snapshot {
 	return &snapshot{key: key, path: path}
 }
 
-// store makes s the category's snapshot and returns it if it can be used.
+// keep makes s the category's snapshot and returns it if it can be used.
 // Callers hold c.mu, so the snapshot s follows is the one stored now.
 //
 // Counts belong to rules, not to file states: each rule of s whose line
@@ -357,7 +358,7 @@ func refusedSnapshot(key sys.FileKey, path, reason string) *snapshot {
 // counter and no firing is lost or doubled. After a refusal, or once
 // forget has dropped a snapshot because the file was gone or not trusted,
 // every rule starts fresh.
-func (c *category) store(s *snapshot) *snapshot {
+func (c *category) keep(s *snapshot) *snapshot {
 	if prev := c.snap.Load(); prev != nil && s.rules != nil {
 		for feature, lr := range s.rules {
 			if old := prev.rules[feature]; old != nil {
@@ -909,12 +910,12 @@ func List(categories ...string) ([]CategoryFile, error) {
 		if !fs.Exists {
 			continue
 		}
-		dd := CategoryFile{Category: name, Path: fs.Path, Unreadable: fs.Unreadable}
+		cf := CategoryFile{Category: name, Path: fs.Path, Unreadable: fs.Unreadable}
 		if fs.Content != nil {
 			pf := rules.ParseFile(fs.Path, fs.Content)
-			dd.Rules, dd.Problems, dd.BOM = exportRules(pf.Rules), exportProblems(pf.Problems), pf.BOM
+			cf.Rules, cf.Problems, cf.BOM = exportRules(pf.Rules), exportProblems(pf.Problems), pf.BOM
 		}
-		files = append(files, dd)
+		files = append(files, cf)
 	}
 	return files, nil
 }

@@ -161,14 +161,14 @@ func (c *category) reload(dd *dataDirState, seen sys.FileKey) *snapshot {
 	// Never open what is not a regular file: a FIFO would block and a
 	// device could act on being opened. Refusing needs no descriptor.
 	if kind := seen.Kind(); kind != trust.KindRegular {
-		return c.store(refusedSnapshot(seen, c.path, trust.NotRegular(kind)))
+		return c.keep(refusedSnapshot(seen, c.path, trust.NotRegular(kind)))
 	}
 	f, st, err := sys.OpenBeneath(dirfd, dd.wrenchDir, c.name)
 	switch {
 	case err == unix.EACCES || err == unix.EPERM:
 		// A refusal like any other, remembered for the state the stat
 		// saw: a chmod, chown or rewrite is a new state, tried afresh.
-		return c.store(refusedSnapshot(seen, c.path, trust.CannotOpen(err)))
+		return c.keep(refusedSnapshot(seen, c.path, trust.CannotOpen(err)))
 	case err == unix.ENOENT:
 		return nil // replaced meanwhile; the next call sees what it became
 	case err != nil:
@@ -181,7 +181,7 @@ func (c *category) reload(dd *dataDirState, seen sys.FileKey) *snapshot {
 		return s.usable() // unchanged: keep its counts
 	}
 	if reason := trust.FileVerdict(sys.OwnershipOf(&st), dd.euid); reason != "" {
-		return c.store(refusedSnapshot(key, c.path, reason))
+		return c.keep(refusedSnapshot(key, c.path, reason))
 	}
 	data, tooBig, err := sys.ReadRules(f)
 	switch {
@@ -189,9 +189,9 @@ func (c *category) reload(dd *dataDirState, seen sys.FileKey) *snapshot {
 		logger.Errorf("refusing %s: %v", c.path, err)
 		return nil // a read error may pass: try again on the next call
 	case tooBig:
-		return c.store(refusedSnapshot(key, c.path, trust.Grew))
+		return c.keep(refusedSnapshot(key, c.path, trust.Grew))
 	}
-	return c.store(newSnapshot(key, c.name, c.path, data))
+	return c.keep(newSnapshot(key, c.name, c.path, data))
 }
 
 // trustedDir is what IsActive keeps of the wrench directory last found

@@ -154,7 +154,7 @@ func (c *category) reload(dd *dataDirState, h windows.Handle, st sys.HandleState
 		return s.usable() // another call read this state meanwhile: keep its counts
 	}
 	if reason := st.Verdict(false, dd.euid); reason != "" {
-		return c.store(refusedSnapshot(st.Key, c.path, reason))
+		return c.keep(refusedSnapshot(st.Key, c.path, reason))
 	}
 	data, err := sys.ReadAll(h)
 	if err != nil {
@@ -162,9 +162,9 @@ func (c *category) reload(dd *dataDirState, h windows.Handle, st sys.HandleState
 		return nil
 	}
 	if len(data) > MaxFileSize {
-		return c.store(refusedSnapshot(st.Key, c.path, trust.Grew))
+		return c.keep(refusedSnapshot(st.Key, c.path, trust.Grew))
 	}
-	return c.store(newSnapshot(st.Key, c.name, c.path, data))
+	return c.keep(newSnapshot(st.Key, c.name, c.path, data))
 }
 
 // trustedDir is what IsActive keeps of the wrench directory last found

@@ -203,13 +203,17 @@ exactly why not. Exits 1 if it found a problem. --uid is unix only.`,
 		flags: func(fs *flag.FlagSet, o *options) {
 			fs.BoolVar(&o.json, "json", false, "print JSON")
 			fs.Func("uid", "check for a process running as `UID` (default: the caller's effective uid)", func(s string) error {
-				uid, err := strconv.Atoi(s)
-				if err == nil && uid > maxUID {
+				wide, err := strconv.ParseInt(s, 10, 64)
+				if err == nil && wide > maxUID {
 					return errUIDRange
 				}
-				if err != nil {
+				if err != nil && !errors.Is(err, strconv.ErrRange) {
 					return errNotANumber
 				}
+				if err != nil || int64(int(wide)) != wide {
+					return errUIDRange // past what an int holds here
+				}
+				uid := int(wide)
 				o.uid, o.uidGiven = uid, true
 				return nil
 			})

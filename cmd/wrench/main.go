@@ -47,7 +47,7 @@ var errNotANumber = errors.New("not a number")
 
 // maxUID is the largest uid there can be: uids are 32 bits, and
 // 4294967295 is (uid_t)-1, which means "no user".
-const maxUID = 1<<32 - 2
+const maxUID int64 = 1<<32 - 2
 
 // errUIDRange is the reason a uid past maxUID is refused.
 var errUIDRange = errors.New("out of range: uids go up to 4294967294")
