@@ -12,8 +12,8 @@
 // and no network port: every call looks at the file system as it is at that
 // call, and an unchanged file is never read or parsed again. On 64-bit Linux
 // a call costs one stat when there is no file and two (the file's path and
-// the wrench directory's) when there is, with no allocation; other unix
-// systems copy the path for each stat; on Windows each call opens the
+// the wrench directory's) when there is, with no allocation; elsewhere on
+// unix (32-bit Linux included) each stat copies the path; on Windows each call opens the
 // directory and the file and reads their security descriptors, since an
 // ACL change need not show in any timestamp.
 //
@@ -190,10 +190,10 @@
 // Set, Unset, Release, Apply and Clear go through the same parser and trust
 // rules as IsActive, so they never write a rule IsActive would skip, nor
 // edit a file it would refuse. Each write takes a lock shared with every
-// other writer, writes a temporary file with mode 0644 and renames it over
-// the old one, so a reader never sees half a file. List says what the files
-// say; Check and CheckUser say whether IsActive would honour them, and why
-// not.
+// other writer, writes a temporary file (mode 0644 on unix; on Windows it
+// inherits the wrench directory's ACL) and renames it over the old one, so
+// a reader never sees half a file. List says what the files say; Check and
+// CheckUser say whether IsActive would honour them, and why not.
 //
 // Every one of them returns an error naming the data directory when it does
 // not exist or is not a directory: a mistyped directory never looks like
