@@ -18,14 +18,7 @@ import (
 )
 
 func (s *trustSuite) TestPausedCallsWakeWhenTheDirectoryIsReplacedBySymlink(c *gc.C) {
-	s.addRestore(wrench.SetPollInterval(time.Millisecond))
-	s.writeFile(c, "agent", "x pause\n")
-	answers := make(chan bool, 2)
-	for i := 0; i < 2; i++ {
-		go func() { answers <- wrench.IsActive("agent", "x") }()
-	}
-	s.waitFirings(c, "agent:x: pause fired", 2)
-	nothingReturned(c, answers)
+	answers := s.pauseTwoCalls(c)
 	// Swap the directory and a link to it in one step, so the paused
 	// calls never see the path empty: the file stays reachable, unchanged,
 	// through the link.

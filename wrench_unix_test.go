@@ -226,14 +226,7 @@ func (s *trustSuite) TestNoDirectoryNoFile(c *gc.C) {
 }
 
 func (s *trustSuite) TestPausedCallsGoWhenTheDirectoryIsNoLongerTrusted(c *gc.C) {
-	s.addRestore(wrench.SetPollInterval(time.Millisecond))
-	s.writeFile(c, "agent", "x pause\n")
-	answers := make(chan bool, 2)
-	for i := 0; i < 2; i++ {
-		go func() { answers <- wrench.IsActive("agent", "x") }()
-	}
-	s.waitFirings(c, "agent:x: pause fired", 2)
-	nothingReturned(c, answers)
+	answers := s.pauseTwoCalls(c)
 	c.Assert(os.Chmod(s.dir, 0o777), gc.IsNil)
 	c.Check(receive(c, answers, "a paused call"), gc.Equals, false)
 	c.Check(receive(c, answers, "a paused call"), gc.Equals, false)
@@ -1395,4 +1388,19 @@ func (s *checkSuite) TestTheReasonNamesTheDirectory(c *gc.C) {
 	c.Assert(err, gc.IsNil)
 	c.Check(r.OK(), gc.Equals, true)
 	c.Check(r.Files[0].Lines[0].Honoured, gc.Equals, true)
+}
+
+// pauseTwoCalls arms agent:x with pause, polled every millisecond, and
+// starts two calls of it; it returns once both are paused, with the
+// channel their answers will come on.
+func (s *trustSuite) pauseTwoCalls(c *gc.C) chan bool {
+	s.addRestore(wrench.SetPollInterval(time.Millisecond))
+	s.writeFile(c, "agent", "x pause\n")
+	answers := make(chan bool, 2)
+	for i := 0; i < 2; i++ {
+		go func() { answers <- wrench.IsActive("agent", "x") }()
+	}
+	s.waitFirings(c, "agent:x: pause fired", 2)
+	nothingReturned(c, answers)
+	return answers
 }
