@@ -195,6 +195,10 @@
 // a reader never sees half a file. List says what the files say; Check and
 // CheckUser say whether IsActive would honour them, and why not.
 //
+// CloudConfig arms a machine that does not exist yet: it returns the
+// #cloud-config document whose write_files puts the rules in place at the
+// machine's first boot, before its agents start.
+//
 // Every one of them returns an error naming the data directory when it does
 // not exist or is not a directory: a mistyped directory never looks like
 // "nothing is armed". Set and Unset parse the content they are about to

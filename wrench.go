@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	"github.com/juju/errors"
 	"github.com/juju/loggo/v2"
 
+	"github.com/go-wrench/wrench/internal/cloudinit"
 	"github.com/go-wrench/wrench/internal/nowrench"
 	"github.com/go-wrench/wrench/internal/rules"
 	"github.com/go-wrench/wrench/internal/store"
@@ -952,4 +954,34 @@ func withoutRepeats(names []string) []string {
 		}
 	}
 	return out
+}
+
+// CloudConfig returns a #cloud-config document that arms category with
+// the rules in text on a machine at its first boot, for machines that do not exist
+// yet: cloud-init's write_files puts the file at dataDir/wrench/category
+// on that machine, mode 0644, owned by owner (USER or USER:GROUP; "" for
+// root), before the machine's agents start. dataDir is a path on that
+// machine (such as /var/lib), whatever this program runs on. The rules
+// are checked as Apply checks them; on any problem there is no document,
+// and the error names the first.
+//
+// The owner must exist when write_files runs, early in the first boot: a
+// user the image has, not one cloud-init itself creates later. Root, the
+// default, is trusted by every agent.
+func CloudConfig(dataDir, category string, text []byte, owner string) ([]byte, error) {
+	if err := cloudinit.CheckPath(dataDir); err != nil {
+		return nil, errors.Annotate(err, "data directory")
+	}
+	dir := path.Join(dataDir, "wrench")
+	if err := rules.CheckCategory(category); err != nil {
+		return nil, errors.Annotatef(err, "%s", dir)
+	}
+	target := path.Join(dir, category)
+	if len(text) > MaxFileSize {
+		return nil, errors.Errorf("%s: %d bytes of rules, over the %d byte limit IsActive reads", target, len(text), MaxFileSize)
+	}
+	if err := checkApply(target, text); err != nil {
+		return nil, err
+	}
+	return cloudinit.Document(cloudinit.File{Path: target, Owner: owner, Content: text})
 }

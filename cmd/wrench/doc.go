@@ -8,15 +8,17 @@
 //	wrench [--datadir DIR] clear   [CATEGORY...]
 //	wrench [--datadir DIR] list    [--json] [CATEGORY...]
 //	wrench [--datadir DIR] check   [--json] [--uid UID] [CATEGORY...]
+//	wrench [--datadir DIR] cloud-init [--owner USER[:GROUP]] CATEGORY  # rules from stdin
 //	wrench help [COMMAND|triggers]
 //	wrench --version
 //
 // Each subcommand is one call of the Go API in package wrench (Set, Unset,
-// Release, Apply, Clear, List, Check and CheckUser), so the command and a Go
+// Release, Apply, Clear, List, Check, CheckUser and CloudConfig), so the command and a Go
 // test harness do exactly the same thing, through the parser and trust
 // rules IsActive itself uses. --datadir defaults to $WRENCH_DATADIR when
 // that is set, else to the library's default data directory (/var/lib on
-// unix). The data directory must exist for every subcommand: a missing one
+// unix). The data directory must exist for every subcommand but cloud-init
+// (whose directory is on the machine it arms): a missing one
 // is an error naming it, never "nothing is armed". A --datadir whose base
 // name is wrench, with no wrench directory inside, gets a hint on stderr:
 // the rules go in DIR/wrench, so it is most likely the wrench directory

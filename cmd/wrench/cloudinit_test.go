@@ -1,0 +1,48 @@
+package main_test
+
+import (
+	"encoding/base64"
+	"strings"
+
+	gc "gopkg.in/check.v1"
+)
+
+// cloudContent is the file content a cloud-init document carries.
+func cloudContent(c *gc.C, doc string) string {
+	for _, line := range strings.Split(doc, "\n") {
+		if encoded, ok := strings.CutPrefix(line, "    content: "); ok {
+			content, err := base64.StdEncoding.DecodeString(encoded)
+			c.Assert(err, gc.IsNil)
+			return string(content)
+		}
+	}
+	c.Fatalf("no content in %q", doc)
+	return ""
+}
+
+func (s *cmdSuite) TestCloudInitPrintsADocumentThatCarriesTheRules(c *gc.C) {
+	rules := "refuse-upgrade\nrun-hook 2*on->1*off->repeat   # 2 calls out of 3\n"
+	r := runBinary(c, s.bin, rules, "--datadir", "/var/lib/juju", "cloud-init", "--owner", "juju:juju", "machine-agent")
+	ok(c, r)
+	c.Check(strings.HasPrefix(r.stdout, "#cloud-config\n"), gc.Equals, true, gc.Commentf("%s", r.stdout))
+	c.Check(strings.Contains(r.stdout, "\n  - path: \"/var/lib/juju/wrench/machine-agent\"\n    owner: \"juju:juju\"\n    permissions: '0644'\n"), gc.Equals, true, gc.Commentf("%s", r.stdout))
+	c.Check(cloudContent(c, r.stdout), gc.Equals, rules)
+	// Nothing is written here: the document is for another machine.
+	c.Check(entries(c, s.dataDir), gc.HasLen, 0)
+}
+
+func (s *cmdSuite) TestCloudInitChecksAsApplyDoes(c *gc.C) {
+	failed(c, s.run(c, "x on#y\n", "cloud-init", "agent"), 1,
+		`wrench: cloud-init: .*/wrench/agent:1: bad trigger "on#y": .*`)
+	failed(c, s.run(c, "x\nx off\n", "cloud-init", "agent"), 1,
+		`wrench: cloud-init: .*/wrench/agent:2: feature "x" is already set on line 1, which wins.*`)
+	failed(c, s.run(c, "x\n", "cloud-init", "../etc"), 1,
+		`wrench: cloud-init: .*/wrench: category name "../etc" starts with "."`)
+	failed(c, s.run(c, "x\n", "cloud-init", "--owner", "a b", "agent"), 1,
+		`wrench: cloud-init: owner "a b" is not USER or USER:GROUP .*`)
+	failed(c, runBinary(c, s.bin, "x\n", "--datadir", "relative", "cloud-init", "agent"), 1,
+		`wrench: cloud-init: data directory: "relative" is not an absolute, clean path on the machine .*`)
+	failed(c, s.run(c, "", "cloud-init"), 2, `wrench: cloud-init: want \[--owner USER\[:GROUP\]\] CATEGORY, got none .*`)
+	failed(c, s.run(c, strings.Repeat("x\n", 40000), "cloud-init", "agent"), 1,
+		`wrench: cloud-init: .*/wrench/agent: 65537 bytes of rules, over the 65536 byte limit IsActive reads`)
+}
