@@ -125,11 +125,11 @@ func (d *Dir) Look(name string) (File, error) {
 		f.Unreadable = trust.TooBig(st.Key.Size())
 		return f, nil
 	}
-	data, err := sys.ReadAll(h)
+	data, tooBig, err := sys.ReadRules(h)
 	switch {
 	case err != nil:
 		f.Unreadable = trust.CannotRead(err)
-	case len(data) > trust.MaxFileSize:
+	case tooBig:
 		f.Unreadable = trust.Grew
 	default:
 		f.Content = data

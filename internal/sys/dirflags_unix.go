@@ -4,6 +4,10 @@ package sys
 
 import "golang.org/x/sys/unix"
 
-// DirOpenFlags opens the wrench directory for reading, where O_PATH does
+// dirOpenFlags opens the wrench directory for reading, where O_PATH does
 // not exist: that needs read permission as well as search.
-const DirOpenFlags = unix.O_RDONLY
+const dirOpenFlags = unix.O_RDONLY
+
+// OpenDirNeedsRead is whether IsActive's open of the wrench directory
+// (OpenDir without read) needs read permission as well as search.
+const OpenDirNeedsRead = true

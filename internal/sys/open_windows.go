@@ -11,8 +11,6 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/windows"
-
-	"github.com/go-wrench/wrench/internal/trust"
 )
 
 // ShareAll lets others read, write, rename and delete a file while wrench
@@ -133,10 +131,11 @@ func IsNotExist(err error) bool {
 	return false
 }
 
-// ReadAll reads the file h refers to, up to one byte past trust.MaxFileSize so
-// that growth beyond it shows.
-func ReadAll(h windows.Handle) ([]byte, error) {
-	return io.ReadAll(io.LimitReader(handleReader(h), trust.MaxFileSize+1))
+// ReadRules reads a category file opened with OpenFile, which its handle
+// said is within trust.MaxFileSize, reading one byte past the limit so a
+// file that grew since is caught: tooBig is then true and data nil.
+func ReadRules(h windows.Handle) (data []byte, tooBig bool, err error) {
+	return readRules(handleReader(h))
 }
 
 // handleReader reads a file opened for synchronous I/O.
