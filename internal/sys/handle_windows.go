@@ -38,9 +38,9 @@ type fileStandardInfo struct {
 // 64-bit index number on its volume.
 const fileInternalInformation = 6
 
-// Inspect reads the identity, state and security descriptor of the object
+// inspect reads the identity, state and security descriptor of the object
 // h refers to: everything is checked on the handle that is read.
-func Inspect(h windows.Handle) (HandleState, error) {
+func inspect(h windows.Handle) (HandleState, error) {
 	fileType, err := windows.GetFileType(h)
 	if err != nil {
 		return HandleState{}, errors.Annotate(err, "cannot tell what it is")
