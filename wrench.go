@@ -839,7 +839,7 @@ func Apply(category string, rules []byte) error {
 		return err
 	}
 	if len(rules) > MaxFileSize {
-		return errors.Errorf("%s: %d bytes of rules, over the %d byte limit IsActive reads: nothing written", path, len(rules), MaxFileSize)
+		return store.OverLimit(fmt.Sprintf("%s: %d bytes of rules", path, len(rules)))
 	}
 	if err := checkApply(path, rules); err != nil {
 		return err

@@ -2046,3 +2046,34 @@ func (*twinsSuite) TestPlatformHalvesOnlyLook(c *gc.C) {
 		}
 	}
 }
+
+// TestPhrasesHaveOneSource: users match these phrases in logs and
+// scripts, so each is typed once in the library's code, and every message
+// that says it goes through that one place.
+func (*twinsSuite) TestPhrasesHaveOneSource(c *gc.C) {
+	phrases := []string{"is not a directory\"", "hard links, not 1", "byte limit IsActive reads", ", not a regular file", "\"cannot be opened: %v", "\"cannot be read: %v"}
+	count := map[string]int{}
+	err := filepath.WalkDir(".", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (path == "e2e" || path == "examples" || strings.HasPrefix(d.Name(), ".")) && path != "." {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, p := range phrases {
+			count[p] += strings.Count(string(data), p)
+		}
+		return nil
+	})
+	c.Assert(err, gc.IsNil)
+	for _, p := range phrases {
+		c.Check(count[p], gc.Equals, 1, gc.Commentf("%q", p))
+	}
+}
