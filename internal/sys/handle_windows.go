@@ -14,6 +14,8 @@ import (
 
 // HandleState is what one open handle says about its object.
 type HandleState struct {
+	// Key is the object's identity and state, to compare with the key it
+	// had when it was last read or judged.
 	Key           FileKey
 	DeletePending bool                         // deleted, and gone once the last handle closes
 	sd            *windows.SECURITY_DESCRIPTOR // nil unless the object is on a disk
