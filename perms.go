@@ -16,7 +16,7 @@ import (
 
 // The trust policy itself, and every refusal phrase, live in
 // internal/trust so that both platforms' rules are compiled and tested
-// everywhere; the platform files reduce what the system says to its facts.
+// everywhere; internal/sys reduces what the system says to its facts.
 // What stays here is what the package exports of it.
 
 // MaxFileSize is the largest category file wrench reads. A larger file is

@@ -22,6 +22,7 @@ import (
 	"github.com/go-wrench/wrench/internal/rules"
 	"github.com/go-wrench/wrench/internal/store"
 	"github.com/go-wrench/wrench/internal/sys"
+	"github.com/go-wrench/wrench/internal/trust"
 )
 
 // logger is where wrench says what it refused, skipped and fired.
@@ -158,7 +159,7 @@ func isActive(categoryName, feature string) bool {
 		if cat == nil {
 			return false
 		}
-		snap := cat.onDisk(dd)
+		snap := cat.current(dd)
 		if snap == nil {
 			cat.forget() // a gap: the rules read next start fresh
 			return false
@@ -318,6 +319,187 @@ func (dd *dataDirState) retire() {
 	dd.dir.close()
 }
 
+// category is what wrench keeps for one category of one data directory.
+type category struct {
+	name string
+	path string
+	file catFile // what the platform keeps to find the file fast
+
+	snap atomic.Pointer[snapshot] // the last state read, trusted or refused
+
+	mu sync.Mutex // serialises reloads
+
+	failMu      sync.Mutex
+	lastFailure string // the last failure to look at the file that was logged, so each is logged once
+}
+
+func newCategory(dd *dataDirState, name string) *category {
+	path := filepath.Join(dd.wrenchDir, name)
+	return &category{name: name, path: path, file: newCatFile(name, path)}
+}
+
+// current returns the usable snapshot of the category file as it is on
+// disk now, or nil when there is nothing to honour (no directory, no file,
+// refused). The platform half looks (onDisk, then reload when the file is
+// in a state not seen yet); this half decides what the look means, and
+// builds, logs and keeps the snapshots.
+//
+// The common cases cost what onDisk costs. On unix that is one system call
+// when there is no directory or no file, and two when the file is
+// unchanged (a stat of its path, and a stat of the wrench directory's path,
+// which must still name the directory the file was read from). On Windows
+// it is two opens and two security descriptors read: see catFile there.
+func (c *category) current(dd *dataDirState) *snapshot {
+	o, ok, err := c.onDisk(dd)
+	if !ok {
+		if err != nil {
+			c.failed(err)
+		}
+		return nil
+	}
+	defer o.close()
+	if s := c.snap.Load(); s != nil && s.key == o.key {
+		if s.rules == nil {
+			return nil // refused in this very state, and logged then
+		}
+		if o.dirTrusted(dd) {
+			return s
+		}
+	}
+	return c.refresh(dd, o)
+}
+
+// found is what the platform's reload found of a category file.
+type found struct {
+	what   foundWhat
+	key    sys.FileKey // the file's state, when foundRefused or foundRead
+	data   []byte      // the file's content, when foundRead
+	reason string      // why, when foundRefused or foundFailed
+}
+
+// foundWhat says what a reload found.
+type foundWhat int
+
+const (
+	// foundNothing: nothing to honour (no trusted directory, or the file
+	// went meanwhile); anything worth logging was logged.
+	foundNothing foundWhat = iota
+	// foundSame: the file is in the state the caller keeps; nothing read.
+	foundSame
+	// foundRefused: the file, in state key, is not trusted, for reason.
+	foundRefused
+	// foundRead: the file, in state key, is trusted and its content is data.
+	foundRead
+	// foundFailed: the file could not be read this time, for reason, which
+	// may pass (no descriptor left, a read error): nothing is remembered.
+	foundFailed
+)
+
+// refresh reads the category file afresh, found by onDisk as o, and keeps
+// what it found. Reloads of one category are serialised, so the snapshot
+// a new one follows is the one stored now.
+func (c *category) refresh(dd *dataDirState, o opened) *snapshot {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	reloads.Add(1)
+	c.forgetFailure()
+	s := c.snap.Load()
+	var kept sys.FileKey
+	if s != nil {
+		if s.key == o.key && s.rules == nil {
+			return nil // another call refused this state meanwhile
+		}
+		kept = s.key
+	}
+	f := c.reload(dd, o, kept)
+	switch f.what {
+	case foundNothing:
+		return nil
+	case foundSame:
+		return s.usable() // unchanged: keep its counts
+	case foundRefused:
+		return c.keep(refusedSnapshot(f.key, c.path, f.reason))
+	case foundRead:
+		return c.keep(newSnapshot(f.key, c.name, c.path, f.data))
+	case foundFailed:
+		logger.Errorf("refusing %s: %s", c.path, f.reason)
+	}
+	return nil
+}
+
+// changed reports whether the category file is no longer the one snap was
+// read from, or its directory is no longer trusted.
+func (c *category) changed(dd *dataDirState, snap *snapshot) bool {
+	o, ok, _ := c.onDisk(dd)
+	if !ok {
+		return true
+	}
+	defer o.close()
+	return o.key != snap.key || !o.dirTrusted(dd)
+}
+
+// failed logs, once until it changes, why the category file cannot be
+// looked at, in the words Check uses.
+func (c *category) failed(err error) {
+	msg := err.Error()
+	c.failMu.Lock()
+	defer c.failMu.Unlock()
+	if msg == c.lastFailure {
+		return
+	}
+	c.lastFailure = msg
+	logger.Errorf("refusing %s: %s", c.path, trust.CannotOpen(err))
+}
+
+// forgetFailure forgets the failure logged last, so that the next one is
+// logged even if it is the same: the file has been looked at since.
+func (c *category) forgetFailure() {
+	c.failMu.Lock()
+	c.lastFailure = ""
+	c.failMu.Unlock()
+}
+
+// dirRefusals logs each refusal of the wrench directory once for each
+// state it is refused in, until the directory is trusted again.
+type dirRefusals struct {
+	any  atomic.Bool // a refusal is remembered, which trusted forgets
+	mu   sync.Mutex
+	last dirLogged // the last refusal logged
+}
+
+// dirLogged is a logged refusal of the wrench directory: its state (zero
+// when it is not known) and why.
+type dirLogged struct {
+	key    sys.FileKey
+	reason string
+}
+
+// refuse logs that the wrench directory at path, in state key, is refused
+// for reason, unless that very refusal was the last one logged.
+func (r *dirRefusals) refuse(path string, key sys.FileKey, reason string) {
+	l := dirLogged{key: key, reason: reason}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.any.Load() && l == r.last {
+		return
+	}
+	r.last = l
+	r.any.Store(true)
+	logger.Errorf("refusing wrench directory %s: %s", path, reason)
+}
+
+// trusted says the wrench directory was found trusted: a later refusal,
+// even of a state refused before, is news and is logged.
+func (r *dirRefusals) trusted() {
+	if !r.any.Load() {
+		return
+	}
+	r.mu.Lock()
+	r.last = dirLogged{}
+	r.any.Store(false)
+	r.mu.Unlock()
+}
+
 // snapshot is one state of a category file, as read and verified: the file
 // identity it was read at, and its rules. A new state of the file
 // (rewritten, touched, replaced, chmod, chown) gets a new snapshot, but a
@@ -422,7 +604,10 @@ var (
 		}
 	}
 	// pollInterval is how often a paused call looks for a change to its
-	// rule's file. A stat costs about a microsecond, so this is cheap.
+	// rule's file. A look costs what an unchanged file costs IsActive:
+	// on unix two stats, a few microseconds; on Windows two opens and
+	// two security descriptors read, several times that. Either way a
+	// hundred looks a second is a small share of a core per paused call.
 	pollInterval = 10 * time.Millisecond
 	// exitProcess ends the process for the exit action.
 	exitProcess = os.Exit
@@ -659,7 +844,7 @@ func Apply(category string, rules []byte) error {
 		return err
 	}
 	if len(rules) > MaxFileSize {
-		return errors.Errorf("%s: %d bytes of rules, over the %d byte limit IsActive reads: nothing written", path, len(rules), MaxFileSize)
+		return store.OverLimit(fmt.Sprintf("%s: %d bytes of rules", path, len(rules)))
 	}
 	if err := checkApply(path, rules); err != nil {
 		return err

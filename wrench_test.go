@@ -2,6 +2,10 @@ package wrench_test
 
 import (
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/printer"
+	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -1935,4 +1939,141 @@ func (s *seedSuite) TestABadSeedIsSaidAndReplaced(c *gc.C) {
 	s.writeFile(c, "agent", "x 50%on\n")
 	_, log := s.askWithSeed(c, "forty-two", "x")
 	c.Check(log, gc.Matches, `(?s).*WARNING wrench .*WRENCH_SEED="forty-two" is not a whole number from 0 to 18446744073709551615: using the random seed \d+ instead.*`)
+}
+
+// twinsSuite holds the platform halves of the root to their contract:
+// wrench_unix.go and wrench_windows.go define the same names with the same
+// signatures, and only look at the disk; wrench.go decides.
+type twinsSuite struct{}
+
+var _ = gc.Suite(&twinsSuite{})
+
+// twinDecls parses a platform file of the root and returns its top-level
+// names (a method as Type.name) with their signatures, leaving out those
+// whose doc comment says they are for one platform only, and every
+// identifier the file uses.
+func twinDecls(c *gc.C, name string) (decls map[string]string, used map[string]bool) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, name, nil, parser.ParseComments)
+	c.Assert(err, gc.IsNil)
+	onePlatform := func(doc *ast.CommentGroup) bool {
+		text := doc.Text()
+		return strings.Contains(text, "Unix only") || strings.Contains(text, "Windows only")
+	}
+	typeText := func(e ast.Expr) string {
+		var b strings.Builder
+		c.Assert(printer.Fprint(&b, fset, e), gc.IsNil)
+		return b.String()
+	}
+	fieldTypes := func(fl *ast.FieldList) string {
+		if fl == nil {
+			return ""
+		}
+		var types []string
+		for _, field := range fl.List {
+			n := max(len(field.Names), 1)
+			for range n {
+				types = append(types, typeText(field.Type))
+			}
+		}
+		return "(" + strings.Join(types, ", ") + ")"
+	}
+	decls = map[string]string{}
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if onePlatform(d.Doc) {
+				continue
+			}
+			key := d.Name.Name
+			if d.Recv != nil {
+				key = strings.TrimPrefix(typeText(d.Recv.List[0].Type), "*") + "." + key
+			}
+			decls[key] = fieldTypes(d.Type.Params) + " " + fieldTypes(d.Type.Results)
+		case *ast.GenDecl:
+			for _, spec := range d.Specs {
+				switch spec := spec.(type) {
+				case *ast.TypeSpec:
+					if !onePlatform(d.Doc) && !onePlatform(spec.Doc) {
+						decls[spec.Name.Name] = "type"
+					}
+				case *ast.ValueSpec:
+					for _, n := range spec.Names {
+						decls[n.Name] = "value"
+					}
+				}
+			}
+		}
+	}
+	used = map[string]bool{}
+	ast.Inspect(f, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			used[id.Name] = true
+		}
+		return true
+	})
+	return decls, used
+}
+
+// TestPlatformHalvesAreTwins: a reader learns the contract of a platform
+// name in one file and finds its mechanics in the other; nothing else
+// differs by platform.
+func (*twinsSuite) TestPlatformHalvesAreTwins(c *gc.C) {
+	unixDecls, _ := twinDecls(c, "wrench_unix.go")
+	windowsDecls, _ := twinDecls(c, "wrench_windows.go")
+	for name, sig := range unixDecls {
+		other, ok := windowsDecls[name]
+		if !c.Check(ok, gc.Equals, true, gc.Commentf("%s is defined in wrench_unix.go only (say \"Unix only\" in its doc if it is meant to be)", name)) {
+			continue
+		}
+		c.Check(other, gc.Equals, sig, gc.Commentf("%s differs between the platforms", name))
+	}
+	for name := range windowsDecls {
+		_, ok := unixDecls[name]
+		c.Check(ok, gc.Equals, true, gc.Commentf("%s is defined in wrench_windows.go only (say \"Windows only\" in its doc if it is meant to be)", name))
+	}
+}
+
+// TestPlatformHalvesOnlyLook: the platform files look at the disk and
+// return what they found; building, logging and keeping snapshots, and the
+// size limit, belong to the portable half and the packages below, so a
+// call goes down and comes back without climbing up again.
+func (*twinsSuite) TestPlatformHalvesOnlyLook(c *gc.C) {
+	for _, name := range []string{"wrench_unix.go", "wrench_windows.go"} {
+		_, used := twinDecls(c, name)
+		for _, portable := range []string{"newSnapshot", "refusedSnapshot", "keep", "usable", "forget", "snap", "MaxFileSize"} {
+			c.Check(used[portable], gc.Equals, false, gc.Commentf("%s uses %s", name, portable))
+		}
+	}
+}
+
+// TestPhrasesHaveOneSource: users match these phrases in logs and
+// scripts, so each is typed once in the library's code, and every message
+// that says it goes through that one place.
+func (*twinsSuite) TestPhrasesHaveOneSource(c *gc.C) {
+	phrases := []string{"is not a directory\"", "hard links, not 1", "byte limit IsActive reads", ", not a regular file", "\"cannot be opened: %v", "\"cannot be read: %v"}
+	count := map[string]int{}
+	err := filepath.WalkDir(".", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (path == "e2e" || path == "examples" || strings.HasPrefix(d.Name(), ".")) && path != "." {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, p := range phrases {
+			count[p] += strings.Count(string(data), p)
+		}
+		return nil
+	})
+	c.Assert(err, gc.IsNil)
+	for _, p := range phrases {
+		c.Check(count[p], gc.Equals, 1, gc.Commentf("%q", p))
+	}
 }

@@ -4,7 +4,6 @@ package wrench
 
 import (
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 
@@ -24,32 +23,27 @@ type userID = int
 // effectiveUser is the user whose files, besides root's, are trusted.
 func effectiveUser() userID { return os.Geteuid() }
 
-// category is what wrench keeps for one category of one data directory.
-type category struct {
-	name  string
-	path  string
-	pathz []byte // path, NUL-terminated, so the hot path's stat allocates nothing
+// catFile is what the platform keeps to find a category file fast: on
+// unix its path ready for a stat that allocates nothing, and the last
+// refusal of the wrench directory while the file was in a given state.
+type catFile struct {
+	pathz []byte // the file's path, NUL-terminated
 
-	snap atomic.Pointer[snapshot] // the last state read, trusted or refused
-
-	// dirRefused is the last refusal of the directory while this file
-	// was in a given state: while both stay as they were, a call answers
+	// dirRefused is the last refusal of the directory while the file was
+	// in a given state: while both stay as they were, a call answers
 	// false with two stats, without the lock or a new open.
 	dirRefused atomic.Pointer[dirRefusal]
-
-	mu      sync.Mutex    // serialises reloads
-	lastErr atomic.Uint32 // the last stat error logged, so each is logged once
 }
 
 // dirRefusal pairs a category file's state with the state of the wrench
-// directory that was refused when the file was in it.
+// directory that was refused when the file was in it. Unix only: Windows
+// opens the directory on every call anyway.
 type dirRefusal struct {
 	file, dir sys.FileKey
 }
 
-func newCategory(dd *dataDirState, name string) *category {
-	path := filepath.Join(dd.wrenchDir, name)
-	return &category{name: name, path: path, pathz: append([]byte(path), 0)}
+func newCatFile(name, path string) catFile {
+	return catFile{pathz: append([]byte(path), 0)}
 }
 
 // hasEntry reports whether anything is at the path of the category name:
@@ -69,43 +63,48 @@ func (dd *dataDirState) hasEntry(name string) bool {
 	return sys.Lstatz(pathz, &st) == 0
 }
 
-// onDisk returns the snapshot of the category file as it is on disk now,
-// or nil when there is nothing to honour (no directory, no file, refused).
-//
-// The common cases cost one system call (no directory, no file) or two (the
-// file is unchanged: a stat of its path and a stat of the wrench
-// directory's path, which must still name the directory it was read from).
-func (c *category) onDisk(dd *dataDirState) *snapshot {
+// opened is what onDisk found at the category path: on unix only the
+// state a stat of the path gave, for nothing is held open.
+type opened struct {
+	key sys.FileKey
+}
+
+// close releases what onDisk opened: on unix, nothing.
+func (o opened) close() {}
+
+// dirTrusted reports whether the wrench directory is still the one last
+// found trusted, and still trusted (see trustedDir.keptStillTrusted).
+func (o opened) dirTrusted(dd *dataDirState) bool { return dd.dir.keptStillTrusted(dd) }
+
+// onDisk looks at the category file's path. ok is false when there is
+// nothing to honour: no file, or a wrench directory refused in the very
+// state it was refused in with the file as it is (logged then); err then
+// says why the path cannot be looked at, when it cannot (the wrench
+// directory is a file, or cannot be searched). It costs one stat, and
+// another when the directory was refused.
+func (c *category) onDisk(dd *dataDirState) (o opened, ok bool, err error) {
 	var st unix.Stat_t
-	if errno := sys.Lstatz(c.pathz, &st); errno != 0 {
+	if errno := sys.Lstatz(c.file.pathz, &st); errno != 0 {
 		if errno == unix.ENOENT {
 			if logger.IsTraceEnabled() {
 				logger.Tracef("no file %s", c.path)
 			}
-			return nil
+			return o, false, nil
 		}
-		c.statFailed(dd, errno)
-		return nil
+		return o, false, errno
 	}
-	key := sys.KeyOf(&st)
-	if s := c.snap.Load(); s != nil && s.key == key {
-		if s.rules == nil {
-			return nil // refused in this very state, and logged then
-		}
-		if dd.dir.trusted(dd) {
-			return s
-		}
+	o.key = sys.KeyOf(&st)
+	if c.file.dirStillRefused(dd, o.key) {
+		return o, false, nil
 	}
-	if c.dirStillRefused(dd, key) {
-		return nil // refused in this very state, and logged then
-	}
-	return c.reload(dd, key)
+	return o, true, nil
 }
 
 // dirStillRefused reports whether the file, in state key, and the wrench
 // directory are both as they were when the directory was last refused.
-func (c *category) dirStillRefused(dd *dataDirState, key sys.FileKey) bool {
-	r := c.dirRefused.Load()
+// Unix only: Windows opens the directory on every call anyway.
+func (f *catFile) dirStillRefused(dd *dataDirState, key sys.FileKey) bool {
+	r := f.dirRefused.Load()
 	if r == nil || r.file != key {
 		return false
 	}
@@ -113,85 +112,55 @@ func (c *category) dirStillRefused(dd *dataDirState, key sys.FileKey) bool {
 	return sys.Lstatz(dd.wrenchDirz, &st) == 0 && sys.KeyOf(&st) == r.dir
 }
 
-// changed reports whether the category file is no longer the one snap was
-// read from, or its directory is no longer trusted.
-func (c *category) changed(dd *dataDirState, snap *snapshot) bool {
-	var st unix.Stat_t
-	if sys.Lstatz(c.pathz, &st) != 0 {
-		return true
-	}
-	return sys.KeyOf(&st) != snap.key || !dd.dir.trusted(dd)
-}
-
-// statFailed logs, once until it changes, why the category path cannot be
-// looked at: the wrench directory is a file, or cannot be searched.
-func (c *category) statFailed(dd *dataDirState, errno unix.Errno) {
-	if unix.Errno(c.lastErr.Swap(uint32(errno))) == errno {
-		return
-	}
-	if errno == unix.ENOTDIR {
-		logger.Errorf("refusing %s: %s is not a directory", c.path, dd.wrenchDir)
-		return
-	}
-	logger.Errorf("refusing %s: %v", c.path, errno)
-}
-
-// reload reads and verifies the category file, whose path stat gave seen,
-// and stores its snapshot. Everything is checked on the descriptors
-// actually read: the directory is opened without following a symlink, the
-// file is opened beneath it without following one and without blocking.
-func (c *category) reload(dd *dataDirState, seen sys.FileKey) *snapshot {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	reloads.Add(1)
-	c.lastErr.Store(0)
-	if s := c.snap.Load(); s != nil && s.key == seen && s.rules == nil {
-		return nil // another call refused this state meanwhile
-	}
-	dirfd, refused, ok := dd.dir.open(dd)
+// reload verifies and reads the category file found by onDisk as o,
+// unless what it opens is in state kept. Everything is checked on the
+// descriptors actually read: the directory is opened without following a
+// symlink, the file is opened beneath it without following one and
+// without blocking.
+func (c *category) reload(dd *dataDirState, o opened, kept sys.FileKey) found {
+	dir, refused, ok := dd.dir.open(dd)
 	if !ok {
 		if refused != (sys.FileKey{}) {
-			c.dirRefused.Store(&dirRefusal{file: seen, dir: refused})
+			c.file.dirRefused.Store(&dirRefusal{file: o.key, dir: refused})
 		}
-		return nil
+		return found{what: foundNothing}
 	}
-	c.dirRefused.Store(nil)
-	defer dd.dir.adopt(dirfd)
+	c.file.dirRefused.Store(nil)
+	defer dd.dir.adopt(dir)
 
 	// Never open what is not a regular file: a FIFO would block and a
 	// device could act on being opened. Refusing needs no descriptor.
-	if kind := seen.Kind(); kind != trust.KindRegular {
-		return c.keep(refusedSnapshot(seen, c.path, trust.NotRegular(kind)))
+	if kind := o.key.Kind(); kind != trust.KindRegular {
+		return found{what: foundRefused, key: o.key, reason: trust.NotRegular(kind)}
 	}
-	f, st, err := sys.OpenBeneath(dirfd, dd.wrenchDir, c.name)
+	f, st, err := sys.OpenFile(dir.fd, dd.wrenchDir, c.name)
 	switch {
 	case err == unix.EACCES || err == unix.EPERM:
 		// A refusal like any other, remembered for the state the stat
 		// saw: a chmod, chown or rewrite is a new state, tried afresh.
-		return c.keep(refusedSnapshot(seen, c.path, trust.CannotOpen(err)))
+		return found{what: foundRefused, key: o.key, reason: trust.CannotOpen(err)}
 	case err == unix.ENOENT:
-		return nil // replaced meanwhile; the next call sees what it became
+		return found{what: foundNothing} // replaced meanwhile; the next call sees what it became
 	case err != nil:
-		logger.Errorf("refusing %s: %v", c.path, err)
-		return nil // a passing failure, such as no descriptor left: try again
+		// A passing failure, such as no descriptor left: try again.
+		return found{what: foundFailed, reason: trust.CannotOpen(err)}
 	}
 	defer f.Close()
 	key := sys.KeyOf(&st)
-	if s := c.snap.Load(); s != nil && s.key == key {
-		return s.usable() // unchanged: keep its counts
+	if key == kept {
+		return found{what: foundSame}
 	}
 	if reason := trust.FileVerdict(sys.OwnershipOf(&st), dd.euid); reason != "" {
-		return c.keep(refusedSnapshot(key, c.path, reason))
+		return found{what: foundRefused, key: key, reason: reason}
 	}
 	data, tooBig, err := sys.ReadRules(f)
 	switch {
 	case err != nil:
-		logger.Errorf("refusing %s: %v", c.path, err)
-		return nil // a read error may pass: try again on the next call
+		return found{what: foundFailed, reason: trust.CannotRead(err)}
 	case tooBig:
-		return c.keep(refusedSnapshot(key, c.path, trust.Grew))
+		return found{what: foundRefused, key: key, reason: trust.Grew}
 	}
-	return c.keep(newSnapshot(key, c.name, c.path, data))
+	return found{what: foundRead, key: key, data: data}
 }
 
 // trustedDir is what IsActive keeps of the wrench directory last found
@@ -205,120 +174,92 @@ func (c *category) reload(dd *dataDirState, seen sys.FileKey) *snapshot {
 // directory's inode from being reused, so its device and inode numbers
 // cannot come to name another directory.
 type trustedDir struct {
-	kept atomic.Pointer[dirFD] // nil when there is none
+	kept atomic.Pointer[openedDir] // nil when there is none
 
 	mu      sync.Mutex // serialises adopt and close
 	retired bool
 
-	refusalMu   sync.Mutex
-	lastRefusal dirLogged // the last directory refusal logged
+	refusals dirRefusals
 }
 
-// dirFD is one open descriptor of a verified wrench directory.
-type dirFD struct {
-	fd       int
-	dev, ino uint64
+// openedDir is the wrench directory, opened and verified: on unix its
+// descriptor, and which directory that is.
+type openedDir struct {
+	fd int
+	id sys.FileID
 }
 
-// dirLogged is a logged refusal of the wrench directory: its state and why.
-type dirLogged struct {
-	key    sys.FileKey
-	reason string
-}
-
-// trusted reports whether the wrench directory's path names, now, the
-// directory the kept descriptor refers to, and whether that still passes
-// the trust rules: a chmod or chown of the directory shows at once, and
-// so does a directory renamed away, or replaced by a symbolic link (even
-// to the very directory that was trusted) or by anything else. false also
-// means "not known": the caller then verifies the directory afresh.
+// keptStillTrusted reports whether the wrench directory's path names,
+// now, the directory the kept descriptor refers to, and whether that still
+// passes the trust rules: a chmod or chown of the directory shows at once,
+// and so does a directory renamed away, or replaced by a symbolic link
+// (even to the very directory that was trusted) or by anything else. false
+// also means "not known": the caller then verifies the directory afresh.
+// Unix only: Windows keeps no descriptor.
 //
 // Only a stat of the path can tell this: a stat of the category file's
 // path follows a symbolic link in the middle, and the descriptor follows
 // the directory it was opened on.
-func (d *trustedDir) trusted(dd *dataDirState) bool {
+func (d *trustedDir) keptStillTrusted(dd *dataDirState) bool {
 	kept := d.kept.Load()
 	if kept == nil {
 		return false
 	}
 	var st unix.Stat_t
-	if sys.Lstatz(dd.wrenchDirz, &st) != 0 || uint64(st.Dev) != kept.dev || uint64(st.Ino) != kept.ino {
+	if sys.Lstatz(dd.wrenchDirz, &st) != 0 || sys.IDOf(&st) != kept.id {
 		return false
 	}
 	return trust.DirTrusted(sys.OwnershipOf(&st), dd.euid)
 }
 
-// open opens the wrench directory afresh and verifies it on the
-// descriptor. ok is false when there is no trusted directory; a refusal is
+// open opens the wrench directory afresh and verifies it on what was
+// opened. ok is false when there is no trusted directory; a refusal is
 // logged once per directory state, and refused is that state when it is
 // known (it is zero when there is no directory).
-func (d *trustedDir) open(dd *dataDirState) (fd int, refused sys.FileKey, ok bool) {
-	fd, err := unix.Open(dd.wrenchDir, sys.DirOpenFlags|unix.O_NOFOLLOW|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	var st unix.Stat_t
-	if err != nil {
-		switch {
-		case err == unix.ENOENT:
-		case unix.Lstat(dd.wrenchDir, &st) == nil:
-			refused = sys.KeyOf(&st)
-			d.refuse(dd.wrenchDir, refused, trust.DirVerdict(sys.OwnershipOf(&st), dd.euid))
-		default:
-			d.refuse(dd.wrenchDir, sys.FileKey{}, err.Error())
+func (d *trustedDir) open(dd *dataDirState) (dir openedDir, refused sys.FileKey, ok bool) {
+	fd, st, err := sys.OpenDir(dd.wrenchDir, false)
+	switch {
+	case err == unix.ENOENT:
+		return dir, refused, false
+	case err != nil && st.Mode != 0:
+		refused = sys.KeyOf(&st)
+		reason := trust.DirVerdict(sys.OwnershipOf(&st), dd.euid)
+		if reason == "" {
+			reason = trust.CannotOpen(err) // a directory it may trust, but cannot open
 		}
-		return -1, refused, false
-	}
-	if err := unix.Fstat(fd, &st); err != nil {
-		unix.Close(fd)
-		d.refuse(dd.wrenchDir, sys.FileKey{}, err.Error())
-		return -1, refused, false
+		d.refusals.refuse(dd.wrenchDir, refused, reason)
+		return dir, refused, false
+	case err != nil:
+		d.refusals.refuse(dd.wrenchDir, refused, trust.CannotOpen(err))
+		return dir, refused, false
 	}
 	if reason := trust.DirVerdict(sys.OwnershipOf(&st), dd.euid); reason != "" {
 		unix.Close(fd)
 		refused = sys.KeyOf(&st)
-		d.refuse(dd.wrenchDir, refused, reason)
-		return -1, refused, false
+		d.refusals.refuse(dd.wrenchDir, refused, reason)
+		return dir, refused, false
 	}
-	return fd, refused, true
+	d.refusals.trusted()
+	return openedDir{fd: fd, id: sys.IDOf(&st)}, refused, true
 }
 
-// refuse logs a directory refusal unless this state was logged already.
-func (d *trustedDir) refuse(path string, key sys.FileKey, reason string) {
-	if reason == "" {
-		reason = "changed while being opened"
-	}
-	d.refusalMu.Lock()
-	defer d.refusalMu.Unlock()
-	if (dirLogged{key, reason}) == d.lastRefusal {
-		return
-	}
-	d.lastRefusal = dirLogged{key, reason}
-	logger.Errorf("refusing wrench directory %s: %s", path, reason)
-}
-
-// adopt keeps fd, a freshly verified descriptor of the wrench directory,
-// unless the one kept already refers to the same directory.
-func (d *trustedDir) adopt(fd int) {
-	var st unix.Stat_t
-	if unix.Fstat(fd, &st) != nil {
-		unix.Close(fd)
-		return
-	}
+// adopt keeps dir, freshly opened and verified, unless the one kept
+// already is the same directory. Unix only: Windows keeps no descriptor.
+func (d *trustedDir) adopt(dir openedDir) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	kept := d.kept.Load()
-	if d.retired || (kept != nil && kept.dev == uint64(st.Dev) && kept.ino == uint64(st.Ino)) {
-		unix.Close(fd)
+	if d.retired || (kept != nil && kept.id == dir.id) {
+		unix.Close(dir.fd)
 		return
 	}
-	d.kept.Store(&dirFD{fd: fd, dev: uint64(st.Dev), ino: uint64(st.Ino)})
+	d.kept.Store(&dir)
 	if kept != nil {
 		unix.Close(kept.fd) // after the store: see trustedDir
 	}
-	d.refusalMu.Lock()
-	d.lastRefusal = dirLogged{}
-	d.refusalMu.Unlock()
 }
 
-// close drops the kept descriptor for good.
+// close drops what is kept of the wrench directory, for good.
 func (d *trustedDir) close() {
 	d.mu.Lock()
 	defer d.mu.Unlock()

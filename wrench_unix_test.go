@@ -210,7 +210,7 @@ func (s *trustSuite) TestWrenchDirectoryIsAFile(c *gc.C) {
 	c.Assert(os.Remove(s.dir), gc.IsNil)
 	c.Assert(os.WriteFile(s.dir, []byte("x\n"), 0o644), gc.IsNil)
 	path := filepath.Join(s.dir, "agent")
-	s.refused(c, path, "is not a directory", func() {
+	s.refused(c, path, "cannot be opened: not a directory", func() {
 		c.Assert(os.Remove(s.dir), gc.IsNil)
 		c.Assert(os.Mkdir(s.dir, 0o755), gc.IsNil)
 		s.writeFile(c, "agent", "x\n")

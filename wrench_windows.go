@@ -14,10 +14,6 @@ import (
 	"github.com/go-wrench/wrench/internal/trust"
 )
 
-// userID identifies the user whose files, besides SYSTEM's and
-// Administrators', are trusted: the string form of the user's SID.
-type userID = string
-
 // defaultDataDir is %ProgramData%, so rules live in
 // C:\ProgramData\wrench. When the variable is unset (a service started
 // with a bare environment) the system's own ProgramData folder is used.
@@ -31,6 +27,10 @@ func defaultDataDir() string {
 	return `C:\ProgramData`
 }
 
+// userID identifies the user whose files, besides SYSTEM's and
+// Administrators', are trusted: the string form of the user's SID.
+type userID = string
+
 // effectiveUser is the SID of the user the process runs as. Should the
 // process token not say, only SYSTEM and Administrators are trusted.
 func effectiveUser() userID {
@@ -42,25 +42,20 @@ func effectiveUser() userID {
 	return u
 }
 
-// category is what wrench keeps for one category of one data directory.
+// catFile is what the platform keeps to find a category file: on Windows
+// its name as the NT API takes it, to open it beneath the directory's
+// handle.
 //
 // Every call opens the wrench directory by its path and the category file
 // beneath that handle, and reads both security descriptors: on Windows an
 // ACL or owner change need not show in any timestamp, so nothing cheaper
 // sees it. A file whose state is unchanged is not read or parsed again.
-type category struct {
-	name   string
-	path   string
-	ntName windows.NTUnicodeString // name, for opening it beneath the directory handle
-
-	snap atomic.Pointer[snapshot] // the last state read, trusted or refused
-
-	mu      sync.Mutex // serialises reloads
-	lastErr string     // the last open error logged, so each is logged once
+type catFile struct {
+	ntName windows.NTUnicodeString
 }
 
-func newCategory(dd *dataDirState, name string) *category {
-	return &category{name: name, path: filepath.Join(dd.wrenchDir, name), ntName: sys.NTString(name)}
+func newCatFile(name, path string) catFile {
+	return catFile{ntName: sys.NTString(name)}
 }
 
 // hasEntry reports whether anything is at the path of the category name:
@@ -79,92 +74,68 @@ func (dd *dataDirState) hasEntry(name string) bool {
 	return err == nil
 }
 
-// onDisk returns the snapshot of the category file as it is on disk now,
-// or nil when there is nothing to honour (no directory, no file, refused).
-func (c *category) onDisk(dd *dataDirState) *snapshot {
-	h, st, ok := c.open(dd)
-	if !ok {
-		return nil
-	}
-	defer windows.CloseHandle(h)
-	if s := c.snap.Load(); s != nil && s.key == st.Key {
-		return s.usable() // unchanged, or refused in this very state and logged then
-	}
-	return c.reload(dd, h, st)
+// opened is what onDisk found at the category path: on Windows the
+// file's handle, opened beneath a freshly verified directory handle, and
+// what that handle says.
+type opened struct {
+	key sys.FileKey
+	h   windows.Handle
+	st  sys.HandleState
 }
 
-// changed reports whether the category file is no longer the one snap was
-// read from, or can no longer be trusted.
-func (c *category) changed(dd *dataDirState, snap *snapshot) bool {
-	h, st, ok := c.open(dd)
-	if !ok {
-		return true
-	}
-	windows.CloseHandle(h)
-	return st.Key != snap.key
-}
+// close releases what onDisk opened: the file's handle.
+func (o opened) close() { windows.CloseHandle(o.h) }
 
-// open opens the category file beneath a freshly verified wrench
-// directory and inspects it. ok is false when there is nothing to look at:
-// no trusted directory, no file, or an error, which is logged once.
-func (c *category) open(dd *dataDirState) (h windows.Handle, st sys.HandleState, ok bool) {
-	dir, ok := dd.dir.open(dd)
+// dirTrusted is true: onDisk opened the file beneath a directory it had
+// just verified.
+func (o opened) dirTrusted(dd *dataDirState) bool { return true }
+
+// onDisk opens the category file beneath a freshly verified wrench
+// directory and inspects it. ok is false when there is nothing to honour:
+// no trusted directory (a refusal is logged by trustedDir) or no file;
+// err then says why the file cannot be opened or inspected, when it
+// cannot.
+func (c *category) onDisk(dd *dataDirState) (o opened, ok bool, err error) {
+	dir, _, ok := dd.dir.open(dd)
 	if !ok {
-		return 0, st, false
+		return o, false, nil
 	}
-	defer windows.CloseHandle(dir)
-	h, st, err := sys.OpenFile(dir, &c.ntName)
+	defer windows.CloseHandle(dir.h)
+	h, st, err := sys.OpenFile(dir.h, &c.file.ntName)
 	switch {
 	case err == windows.ERROR_DELETE_PENDING:
 		if logger.IsTraceEnabled() {
 			logger.Tracef("no file %s (it is being deleted)", c.path)
 		}
-		return 0, st, false
+		return o, false, nil
 	case sys.IsNotExist(err):
 		if logger.IsTraceEnabled() {
 			logger.Tracef("no file %s", c.path)
 		}
-		return 0, st, false
+		return o, false, nil
 	case err != nil:
-		c.failed(err)
-		return 0, st, false
+		return o, false, err
 	}
-	return h, st, true
+	return opened{key: st.Key, h: h, st: st}, true, nil
 }
 
-// failed logs, once until it changes, why the category file cannot be
-// opened or inspected.
-func (c *category) failed(err error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if msg := err.Error(); msg != c.lastErr {
-		c.lastErr = msg
-		logger.Errorf("refusing %s: %s", c.path, msg)
+// reload verifies and reads the category file through o's handle, the
+// one its state was inspected on, unless that state is kept.
+func (c *category) reload(dd *dataDirState, o opened, kept sys.FileKey) found {
+	if o.key == kept {
+		return found{what: foundSame}
 	}
-}
-
-// reload verifies and reads the category file through h, the handle st
-// was inspected on, and stores its snapshot.
-func (c *category) reload(dd *dataDirState, h windows.Handle, st sys.HandleState) *snapshot {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	reloads.Add(1)
-	c.lastErr = ""
-	if s := c.snap.Load(); s != nil && s.key == st.Key {
-		return s.usable() // another call read this state meanwhile: keep its counts
+	if reason := o.st.Verdict(false, dd.euid); reason != "" {
+		return found{what: foundRefused, key: o.key, reason: reason}
 	}
-	if reason := st.Verdict(false, dd.euid); reason != "" {
-		return c.keep(refusedSnapshot(st.Key, c.path, reason))
+	data, tooBig, err := sys.ReadRules(o.h)
+	switch {
+	case err != nil:
+		return found{what: foundFailed, reason: trust.CannotRead(err)}
+	case tooBig:
+		return found{what: foundRefused, key: o.key, reason: trust.Grew}
 	}
-	data, err := sys.ReadAll(h)
-	if err != nil {
-		logger.Errorf("refusing %s: %v", c.path, err)
-		return nil
-	}
-	if len(data) > MaxFileSize {
-		return c.keep(refusedSnapshot(st.Key, c.path, trust.Grew))
-	}
-	return c.keep(newSnapshot(st.Key, c.name, c.path, data))
+	return found{what: foundRead, key: o.key, data: data}
 }
 
 // trustedDir is what IsActive keeps of the wrench directory last found
@@ -182,29 +153,24 @@ type trustedDir struct {
 
 	verified atomic.Pointer[sys.FileKey] // the last directory state found trusted
 
-	refusalMu   sync.Mutex
-	lastRefusal dirLogged // the last refusal logged
-	refused     atomic.Bool
+	refusals dirRefusals
 }
 
-// dirLogged is a logged refusal of the wrench directory: its state and why.
-type dirLogged struct {
-	key    sys.FileKey
-	reason string
+// openedDir is the wrench directory, opened and verified: on Windows its
+// handle, which the caller closes.
+type openedDir struct {
+	h windows.Handle
 }
-
-// close forgets the trusted state, so nothing is taken on trust from a
-// retired data directory state. No handle is held between calls, so none is closed.
-func (d *trustedDir) close() { d.verified.Store(nil) }
 
 // open opens the wrench directory by its path, without following a
 // reparse point, and verifies it on the handle. ok is false when there is
-// no trusted directory; a refusal is logged once per directory state.
-func (d *trustedDir) open(dd *dataDirState) (h windows.Handle, ok bool) {
+// no trusted directory; a refusal is logged once per directory state,
+// and refused is that state when it is known.
+func (d *trustedDir) open(dd *dataDirState) (dir openedDir, refused sys.FileKey, ok bool) {
 	d.pathOnce.Do(func() { d.path, d.pathProblem = sys.DirPath(dd.wrenchDir) })
 	if d.pathProblem != "" {
-		d.refuse(dd.wrenchDir, sys.FileKey{}, d.pathProblem)
-		return 0, false
+		d.refusals.refuse(dd.wrenchDir, refused, d.pathProblem)
+		return dir, refused, false
 	}
 	h, st, err := sys.OpenDir(d.path)
 	switch {
@@ -212,46 +178,32 @@ func (d *trustedDir) open(dd *dataDirState) (h windows.Handle, ok bool) {
 		if logger.IsTraceEnabled() {
 			logger.Tracef("no wrench directory %s (it is being deleted)", dd.wrenchDir)
 		}
-		return 0, false
+		return dir, refused, false
 	case sys.IsNotExist(err):
 		if logger.IsTraceEnabled() {
 			logger.Tracef("no wrench directory %s", dd.wrenchDir)
 		}
-		return 0, false
+		return dir, refused, false
 	case err != nil:
-		d.refuse(dd.wrenchDir, sys.FileKey{}, err.Error())
-		return 0, false
+		d.refusals.refuse(dd.wrenchDir, refused, trust.CannotOpen(err))
+		return dir, refused, false
 	}
 	if v := d.verified.Load(); v != nil && *v == st.Key {
-		return h, true
+		d.refusals.trusted()
+		return openedDir{h: h}, refused, true
 	}
 	if reason := st.Verdict(true, dd.euid); reason != "" {
 		windows.CloseHandle(h)
 		d.verified.Store(nil)
-		d.refuse(dd.wrenchDir, st.Key, reason)
-		return 0, false
+		d.refusals.refuse(dd.wrenchDir, st.Key, reason)
+		return dir, st.Key, false
 	}
 	d.verified.Store(&st.Key)
-	if d.refused.Load() {
-		// Trusted again: a later refusal, even of a state seen before, is
-		// news and is logged.
-		d.refusalMu.Lock()
-		d.lastRefusal = dirLogged{}
-		d.refused.Store(false)
-		d.refusalMu.Unlock()
-	}
-	return h, true
+	d.refusals.trusted()
+	return openedDir{h: h}, refused, true
 }
 
-// refuse logs a directory refusal unless this state was logged already.
-func (d *trustedDir) refuse(path string, key sys.FileKey, reason string) {
-	r := dirLogged{key: key, reason: reason}
-	d.refusalMu.Lock()
-	defer d.refusalMu.Unlock()
-	if d.refused.Load() && r == d.lastRefusal {
-		return
-	}
-	d.lastRefusal = r
-	d.refused.Store(true)
-	logger.Errorf("refusing wrench directory %s: %s", path, reason)
-}
+// close forgets the trusted state, so nothing is taken on trust from a
+// retired data directory state. No handle is held between calls, so none
+// is closed.
+func (d *trustedDir) close() { d.verified.Store(nil) }

@@ -143,7 +143,7 @@ func (s *windowsSuite) TestFileWritableByUsersIsRefusedOnce(c *gc.C) {
 	s.writeFile(c, "control", "refuse-upgrade\n")
 	path := s.writeFile(c, "agent", "refuse-upgrade\n")
 	if _, kept := grant(c, path, sidUsers, windows.FILE_WRITE_DATA|windows.FILE_APPEND_DATA); !kept {
-		c.Skip("this Windows did not keep an ACE for Users (wine keeps only what unix modes express); perms_acl_test.go covers the rule")
+		c.Skip("this Windows did not keep an ACE for Users (wine keeps only what unix modes express); internal/trust/acl_test.go covers the rule")
 	}
 	for i := 0; i < 3; i++ {
 		c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, false)
@@ -174,7 +174,7 @@ func (s *windowsSuite) TestDirectoryWritableByUsersIsRefused(c *gc.C) {
 	s.writeFile(c, "agent", "refuse-upgrade\n")
 	c.Assert(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, true)
 	if _, kept := grant(c, s.dir, sidUsers, windows.FILE_WRITE_DATA); !kept {
-		c.Skip("this Windows did not keep an ACE for Users (wine keeps only what unix modes express); perms_acl_test.go covers the rule")
+		c.Skip("this Windows did not keep an ACE for Users (wine keeps only what unix modes express); internal/trust/acl_test.go covers the rule")
 	}
 	c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, false)
 	c.Check(s.errorsLogged("refusing wrench directory "+s.dir+": ", "to Users (S-1-5-32-545)"), gc.HasLen, 1)
@@ -481,7 +481,7 @@ func (s *windowsSuite) TestSetCreatesADirectoryWithAProtectedDACL(c *gc.C) {
 	})
 	c.Skip("this Windows keeps only what unix modes express (wine): the protected flag, the entries for " +
 		"Administrators, OWNER RIGHTS and Users and inheritance by files are not kept; " +
-		"TestNewDirSDDLIsNewDirDACL and perms_acl_test.go check them")
+		"TestNewDirSDDLIsNewDirDACL and internal/trust/acl_test.go check them")
 }
 
 // keepsUsersACE reports whether this system keeps an ACE for Users on a

@@ -24,35 +24,29 @@ type Dir struct {
 	gid  uint32
 }
 
-// Open opens the wrench directory at path without following a
-// symbolic link and without blocking, for reading: the writer lists and
-// syncs it. It returns an error satisfying os.IsNotExist when there is
-// none, and a *NotDirError when path is something other than a directory.
+// Open opens the wrench directory at path with sys.OpenDir, for
+// reading: the writer lists and syncs it. It returns an error satisfying
+// os.IsNotExist when there is none, and a *NotDirError when path is
+// something other than a directory.
 func Open(path string) (*Dir, error) {
-	return openDir(path, unix.O_RDONLY)
+	return openDir(path, true)
 }
 
-// OpenToLook opens the wrench directory as IsActive does (see
-// sys.DirOpenFlags): on Linux that needs search permission only, so
-// Check and List can look at the files of a directory they may not list. Names
-// then fails with a permission error.
+// OpenToLook opens the wrench directory with sys.OpenDir as IsActive
+// does: on Linux that needs search permission only, so Check and List can
+// look at the files of a directory they may not list. Names then fails
+// with a permission error.
 func OpenToLook(path string) (*Dir, error) {
-	return openDir(path, sys.DirOpenFlags)
+	return openDir(path, false)
 }
 
-func openDir(path string, flags int) (*Dir, error) {
-	fd, err := unix.Open(path, flags|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+func openDir(path string, read bool) (*Dir, error) {
+	fd, st, err := sys.OpenDir(path, read)
 	if err != nil {
-		var st unix.Stat_t
-		if (err == unix.ELOOP || err == unix.ENOTDIR) && unix.Lstat(path, &st) == nil {
+		if (err == unix.ELOOP || err == unix.ENOTDIR) && st.Mode != 0 {
 			return nil, &NotDirError{Path: path, Kind: sys.KindOf(uint32(st.Mode))}
 		}
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
-	}
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		unix.Close(fd)
-		return nil, &os.PathError{Op: "fstat", Path: path, Err: err}
 	}
 	return &Dir{path: path, fd: fd, own: sys.OwnershipOf(&st), gid: st.Gid}, nil
 }
@@ -71,7 +65,7 @@ func (d *Dir) Verdict(uid int) string {
 // dirOpenNeedsRead is whether IsActive's open of the wrench directory
 // needs read permission: where there is no O_PATH it opens the directory
 // for reading. Either way it needs search, to reach the files.
-const dirOpenNeedsRead = sys.DirOpenFlags == unix.O_RDONLY
+const dirOpenNeedsRead = sys.OpenDirNeedsRead
 
 // VerdictFor says why IsActive in a process of v would refuse the
 // directory, or "" when it would use it.
@@ -99,10 +93,17 @@ func (d *Dir) Names() ([]string, error) {
 // said about it, and its content when it is a regular file within the size
 // limit.
 type File struct {
-	Path       string
-	Exists     bool
-	Content    []byte // nil unless read; empty for an empty file
-	Unreadable string // why Content is nil when the file exists
+	// Path is the category file's path: the directory's path and the
+	// name looked at.
+	Path string
+	// Exists is whether anything is at that name (of any kind); false
+	// means there is no file, which nothing refuses.
+	Exists bool
+	// Content is the file's content: nil unless it was read, empty for
+	// an empty file.
+	Content []byte
+	// Unreadable says why Content is nil when the file exists.
+	Unreadable string
 
 	own trust.Ownership
 	gid uint32
@@ -126,7 +127,7 @@ func (d *Dir) Look(name string) (File, error) {
 		fs.Unreadable = trust.NotRegular(fs.own.Kind)
 		return fs, nil
 	}
-	f, st, err := sys.OpenBeneath(d.fd, d.path, name)
+	f, st, err := sys.OpenFile(d.fd, d.path, name)
 	switch {
 	case err == unix.ENOENT:
 		return File{Path: fs.Path}, nil // removed meanwhile

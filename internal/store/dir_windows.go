@@ -88,10 +88,17 @@ func (d *Dir) Names() ([]string, error) {
 // current user's IsActive would trust it, and its content when it is a
 // regular file within the size limit.
 type File struct {
-	Path       string
-	Exists     bool
-	Content    []byte // nil unless read; empty for an empty file
-	Unreadable string // why Content is nil when the file exists
+	// Path is the category file's path: the directory's path and the
+	// name looked at.
+	Path string
+	// Exists is whether anything is at that name (of any kind); false
+	// means there is no file, which nothing refuses.
+	Exists bool
+	// Content is the file's content: nil unless it was read, empty for
+	// an empty file.
+	Content []byte
+	// Unreadable says why Content is nil when the file exists.
+	Unreadable string
 
 	reason string // the trust rules' refusal, "" when trusted
 }
@@ -125,11 +132,11 @@ func (d *Dir) Look(name string) (File, error) {
 		f.Unreadable = trust.TooBig(st.Key.Size())
 		return f, nil
 	}
-	data, err := sys.ReadAll(h)
+	data, tooBig, err := sys.ReadRules(h)
 	switch {
 	case err != nil:
 		f.Unreadable = trust.CannotRead(err)
-	case len(data) > trust.MaxFileSize:
+	case tooBig:
 		f.Unreadable = trust.Grew
 	default:
 		f.Content = data

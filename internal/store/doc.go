@@ -9,9 +9,10 @@
 // judges them with package trust. It knows nothing of the rule language:
 // Edit's caller computes the new content.
 //
-// On unix a Dir holds a descriptor of the directory, opened without
-// following a symbolic link, and everything beneath it is looked at
-// relative to that descriptor. On Windows a Dir holds a handle of the
+// On unix a Dir holds a descriptor of the directory, opened with
+// sys.OpenDir as IsActive opens it (without following a symbolic link),
+// and everything beneath it is looked at relative to that descriptor,
+// files with sys.OpenFile. On Windows a Dir holds a handle of the
 // directory, opened and verified with sys.OpenDir as IsActive opens it,
 // and files are looked at beneath that handle with sys.OpenFile, as
 // IsActive looks at them; the writer's own steps (the lock file, the

@@ -89,7 +89,7 @@ func Edit(dataDir, dir, category string, mode EditMode, change Change) error {
 		return err
 	}
 	if len(data) > trust.MaxFileSize {
-		return errors.Errorf("%s would be %d bytes, over the %d byte limit IsActive reads: nothing written", path, len(data), trust.MaxFileSize)
+		return OverLimit(fmt.Sprintf("%s would be %d bytes", path, len(data)))
 	}
 	return d.Replace(category, data)
 }

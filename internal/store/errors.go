@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"os"
 
 	"github.com/juju/errors"
@@ -36,9 +37,28 @@ func NeedDataDir(dataDir string) error {
 	case os.IsNotExist(err):
 		return MissingDataDir(dataDir)
 	case err == nil && !fi.IsDir():
-		return errors.Errorf("data directory %s is not a directory", dataDir)
+		return NotDataDir(dataDir)
 	}
 	return nil
+}
+
+// NotDataDir is the error for a data directory that is not a directory.
+func NotDataDir(dataDir string) error {
+	return errors.Errorf("data directory %s is not a directory", dataDir)
+}
+
+// OverLimit is the error for content a writer was given that IsActive
+// would refuse as too big; lead says what and how big ("path would be N
+// bytes"). Apply and Edit both use it, so the phrase has one source.
+func OverLimit(lead string) error {
+	return errors.Errorf("%s, over the %d byte limit IsActive reads: nothing written", lead, trust.MaxFileSize)
+}
+
+// tooManyLinks is the refusal of a lock file with n names: another name
+// for the same file may belong to anyone, and a writer must not hold
+// locks on, or be made to vouch for, a file another user linked in.
+func tooManyLinks(n uint64) string {
+	return fmt.Sprintf("has %d hard links, not 1", n)
 }
 
 // MissingDataDir is the error for a data directory that does not exist.

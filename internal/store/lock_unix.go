@@ -115,10 +115,7 @@ func (d *Dir) checkLock(fd int, path string) error {
 		return refuseLock(path, trust.NotRegular(kind))
 	}
 	if st.Nlink != 1 {
-		// Another name for the same file may belong to anyone: a
-		// writer must not hold locks on, or be made to vouch for, a
-		// file the directory's owner linked in.
-		return refuseLock(path, fmt.Sprintf("has %d hard links, not 1", st.Nlink))
+		return refuseLock(path, tooManyLinks(uint64(st.Nlink)))
 	}
 	if st.Uid != d.own.UID {
 		return refuseLock(path, fmt.Sprintf("is owned by uid %d, not by the wrench directory's owner (uid %d)", st.Uid, d.own.UID))

@@ -3,7 +3,6 @@
 package store
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 
@@ -100,9 +99,7 @@ func checkLock(h windows.Handle, path string) error {
 	case info.FileAttributes&windows.FILE_ATTRIBUTE_DIRECTORY != 0:
 		return refuseLock(path, trust.NotRegular(trust.KindDirectory))
 	case info.NumberOfLinks != 1:
-		// Another name for the same file may belong to anyone: a
-		// writer must not hold locks on a file linked in by another.
-		return refuseLock(path, fmt.Sprintf("has %d hard links, not 1", info.NumberOfLinks))
+		return refuseLock(path, tooManyLinks(uint64(info.NumberOfLinks)))
 	}
 	return nil
 }

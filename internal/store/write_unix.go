@@ -33,7 +33,7 @@ func MakeDir(path string) error {
 	case unix.ENOENT:
 		return errors.Annotatef(MissingDataDir(dataDir), "cannot create %s", path)
 	case unix.ENOTDIR:
-		return errors.Errorf("cannot create %s: data directory %s is not a directory", path, dataDir)
+		return errors.Annotatef(NotDataDir(dataDir), "cannot create %s", path)
 	default:
 		return errors.Annotatef(err, "cannot create %s", path)
 	}

@@ -55,7 +55,7 @@ func MakeDir(path string) error {
 		// file, too: tell the two apart, as unix's ENOTDIR does.
 		dataDir := filepath.Dir(path)
 		if fi, serr := os.Stat(dataDir); serr == nil && !fi.IsDir() {
-			return errors.Errorf("cannot create %s: data directory %s is not a directory", path, dataDir)
+			return errors.Annotatef(NotDataDir(dataDir), "cannot create %s", path)
 		}
 		return errors.Annotatef(MissingDataDir(dataDir), "cannot create %s", path)
 	}

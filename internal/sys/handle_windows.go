@@ -14,6 +14,8 @@ import (
 
 // HandleState is what one open handle says about its object.
 type HandleState struct {
+	// Key is the object's identity and state, to compare with the key it
+	// had when it was last read or judged.
 	Key           FileKey
 	DeletePending bool                         // deleted, and gone once the last handle closes
 	sd            *windows.SECURITY_DESCRIPTOR // nil unless the object is on a disk
@@ -38,9 +40,9 @@ type fileStandardInfo struct {
 // 64-bit index number on its volume.
 const fileInternalInformation = 6
 
-// Inspect reads the identity, state and security descriptor of the object
+// inspect reads the identity, state and security descriptor of the object
 // h refers to: everything is checked on the handle that is read.
-func Inspect(h windows.Handle) (HandleState, error) {
+func inspect(h windows.Handle) (HandleState, error) {
 	fileType, err := windows.GetFileType(h)
 	if err != nil {
 		return HandleState{}, errors.Annotate(err, "cannot tell what it is")

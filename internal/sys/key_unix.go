@@ -28,6 +28,13 @@ func KeyOf(st *unix.Stat_t) FileKey {
 	}
 }
 
+// FileID is which file a stat describes, whatever its state: its device
+// and inode numbers.
+type FileID struct{ dev, ino uint64 }
+
+// IDOf is the identity of the file st describes.
+func IDOf(st *unix.Stat_t) FileID { return FileID{dev: uint64(st.Dev), ino: uint64(st.Ino)} }
+
 // Kind is the type of object the key describes.
 func (k FileKey) Kind() trust.Kind { return KindOf(k.mode) }
 

@@ -3,22 +3,50 @@
 package sys
 
 import (
-	"io"
 	"os"
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/go-wrench/wrench/internal/trust"
 )
 
-// OpenBeneath opens the entry name of the directory dirfd the way every
-// category file is opened, by IsActive, the writer, List and Check alike:
-// never following a symbolic link, never blocking (a FIFO must not hang
-// the caller), never becoming a controlling terminal. It returns the file
-// and what fstat says of the descriptor, which is what the trust rules
-// judge. The error is the system call's own (unix.ENOENT, unix.ELOOP, ...).
-func OpenBeneath(dirfd int, dirPath, name string) (*os.File, unix.Stat_t, error) {
+// OpenDir opens the wrench directory at path the way IsActive, the
+// writer, List and Check all open it: never following a symbolic link,
+// never blocking, and only if it is a directory. With read it is opened
+// for reading, which listing and syncing need; without, it is opened as
+// IsActive opens it, which on Linux needs search permission only (see
+// OpenDirNeedsRead). It returns the descriptor and what fstat says of it.
+//
+// On failure the error is the system call's own (unix.ENOENT, unix.ELOOP,
+// unix.ENOTDIR, ...), and unless it is unix.ENOENT, st is what lstat says
+// is at path (zero when lstat cannot say), so the caller can name what
+// is there instead of a directory.
+func OpenDir(path string, read bool) (fd int, st unix.Stat_t, err error) {
+	flags := dirOpenFlags
+	if read {
+		flags = unix.O_RDONLY
+	}
+	fd, err = unix.Open(path, flags|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		if err != unix.ENOENT && unix.Lstat(path, &st) != nil {
+			st = unix.Stat_t{}
+		}
+		return -1, st, err
+	}
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return -1, unix.Stat_t{}, err
+	}
+	return fd, st, nil
+}
+
+// OpenFile opens the entry name of the directory dirfd (from OpenDir, at
+// dirPath) the way every category file is opened, by IsActive, the
+// writer, List and Check alike: never following a symbolic link, never
+// blocking (a FIFO must not hang the caller), never becoming a controlling
+// terminal. It returns the file and what fstat says of the descriptor,
+// which is what the trust rules judge. The error is the system call's own
+// (unix.ENOENT, unix.ELOOP, ...).
+func OpenFile(dirfd int, dirPath, name string) (*os.File, unix.Stat_t, error) {
 	var st unix.Stat_t
 	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -32,16 +60,9 @@ func OpenBeneath(dirfd int, dirPath, name string) (*os.File, unix.Stat_t, error)
 	return f, st, nil
 }
 
-// ReadRules reads an opened category file, which fstat said is within the
-// size limit, reading one byte past the limit so a file that grew since is
-// caught: tooBig is then true and data nil.
+// ReadRules reads a category file opened with OpenFile, which fstat said
+// is within trust.MaxFileSize, reading one byte past the limit so a file
+// that grew since is caught: tooBig is then true and data nil.
 func ReadRules(f *os.File) (data []byte, tooBig bool, err error) {
-	data, err = io.ReadAll(io.LimitReader(f, trust.MaxFileSize+1))
-	if err != nil {
-		return nil, false, err
-	}
-	if len(data) > trust.MaxFileSize {
-		return nil, true, nil
-	}
-	return data, false, nil
+	return readRules(f)
 }

@@ -11,17 +11,15 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/windows"
-
-	"github.com/go-wrench/wrench/internal/trust"
 )
 
 // ShareAll lets others read, write, rename and delete a file while wrench
 // has it open, so a reader never locks a writer out.
 const ShareAll = windows.FILE_SHARE_READ | windows.FILE_SHARE_WRITE | windows.FILE_SHARE_DELETE
 
-// DirAccess is what the wrench directory is opened with: enough to read
+// dirAccess is what the wrench directory is opened with: enough to read
 // its security descriptor and attributes and to open files beneath it.
-const DirAccess = windows.READ_CONTROL | windows.FILE_READ_ATTRIBUTES | windows.FILE_LIST_DIRECTORY |
+const dirAccess = windows.READ_CONTROL | windows.FILE_READ_ATTRIBUTES | windows.FILE_LIST_DIRECTORY |
 	windows.FILE_TRAVERSE | windows.SYNCHRONIZE
 
 // DirPath is the wrench directory's path as OpenDir takes it: in the form
@@ -41,12 +39,12 @@ func DirPath(path string) (p *uint16, problem string) {
 
 // OpenDir opens the wrench directory at path (from DirPath) as IsActive,
 // List, Check and the writer all open it: without following a reparse
-// point, with DirAccess. It inspects the handle, and so returns what is
+// point, with dirAccess. It inspects the handle, and so returns what is
 // there, whatever it is, for the trust rules to judge; the caller closes
 // the handle. An object that is being deleted is not there: the error is
 // then ERROR_DELETE_PENDING, which IsNotExist reports.
 func OpenDir(path *uint16) (windows.Handle, HandleState, error) {
-	h, err := OpenNoFollow(path, DirAccess)
+	h, err := openNoFollow(path, dirAccess)
 	if err != nil {
 		return 0, HandleState{}, err
 	}
@@ -55,9 +53,9 @@ func OpenDir(path *uint16) (windows.Handle, HandleState, error) {
 
 // OpenFile opens the entry name of the directory dir (a handle from
 // OpenDir) as every category file is opened, by IsActive, List, Check and
-// the writer alike (see OpenBeneath), and inspects it, as OpenDir does.
+// the writer alike (see openBeneath), and inspects it, as OpenDir does.
 func OpenFile(dir windows.Handle, name *windows.NTUnicodeString) (windows.Handle, HandleState, error) {
-	h, err := OpenBeneath(dir, name)
+	h, err := openBeneath(dir, name)
 	if err != nil {
 		return 0, HandleState{}, err
 	}
@@ -66,7 +64,7 @@ func OpenFile(dir windows.Handle, name *windows.NTUnicodeString) (windows.Handle
 
 // inspectOpened inspects h, closing it unless it returns it.
 func inspectOpened(h windows.Handle) (windows.Handle, HandleState, error) {
-	st, err := Inspect(h)
+	st, err := inspect(h)
 	if err != nil {
 		windows.CloseHandle(h)
 		return 0, HandleState{}, err
@@ -89,20 +87,20 @@ func CurrentUser() (string, error) {
 	return u.User.Sid.String(), nil
 }
 
-// OpenNoFollow opens path, in the form ExtendedPath gives, as it is: a
+// openNoFollow opens path, in the form ExtendedPath gives, as it is: a
 // reparse point (symbolic link, junction) is opened itself, not followed,
 // and a directory opens as well as a file.
-func OpenNoFollow(path *uint16, access uint32) (windows.Handle, error) {
+func openNoFollow(path *uint16, access uint32) (windows.Handle, error) {
 	return windows.CreateFile(path, access, ShareAll, nil, windows.OPEN_EXISTING,
 		windows.FILE_FLAG_BACKUP_SEMANTICS|windows.FILE_FLAG_OPEN_REPARSE_POINT, 0)
 }
 
-// OpenBeneath opens the entry name of the directory dir for reading, the
+// openBeneath opens the entry name of the directory dir for reading, the
 // way openat does on unix: the name is looked up in the directory that
 // was verified, not through its path again, and a reparse point is opened
 // itself, not followed. No Win32 name rules apply, so NUL or COM1 here is
 // a file of that name, never a device.
-func OpenBeneath(dir windows.Handle, name *windows.NTUnicodeString) (windows.Handle, error) {
+func openBeneath(dir windows.Handle, name *windows.NTUnicodeString) (windows.Handle, error) {
 	oa := windows.OBJECT_ATTRIBUTES{RootDirectory: dir, ObjectName: name, Attributes: windows.OBJ_CASE_INSENSITIVE}
 	oa.Length = uint32(unsafe.Sizeof(oa))
 	var h windows.Handle
@@ -133,10 +131,11 @@ func IsNotExist(err error) bool {
 	return false
 }
 
-// ReadAll reads the file h refers to, up to one byte past trust.MaxFileSize so
-// that growth beyond it shows.
-func ReadAll(h windows.Handle) ([]byte, error) {
-	return io.ReadAll(io.LimitReader(handleReader(h), trust.MaxFileSize+1))
+// ReadRules reads a category file opened with OpenFile, which its handle
+// said is within trust.MaxFileSize, reading one byte past the limit so a
+// file that grew since is caught: tooBig is then true and data nil.
+func ReadRules(h windows.Handle) (data []byte, tooBig bool, err error) {
+	return readRules(handleReader(h))
 }
 
 // handleReader reads a file opened for synchronous I/O.

@@ -15,7 +15,12 @@ import (
 // the kernel grants read and search by the owner's bits, the group's bits
 // or the others' bits, whichever class the process falls in.
 type Viewer struct {
-	UID    int
+	// UID is the user's uid: the owner bits apply when it owns the file,
+	// and RootUID needs no bits at all.
+	UID int
+	// Groups holds the gids the user's process has (its primary group
+	// and the supplementary ones): the group bits apply when the file's
+	// group is among them.
 	Groups map[uint32]bool
 	// Unknown says why the groups are not known, "" when they are. A
 	// grant through the group alone is then a problem that says so: it

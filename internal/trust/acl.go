@@ -216,7 +216,7 @@ const (
 )
 
 // NewDirDACL is the DACL the writer gives a wrench directory it creates on
-// Windows (package wrench's newDirSDDL, whose test holds the two equal):
+// Windows (store.NewDirSDDL, whose test holds the two equal):
 // full control for SYSTEM, Administrators and the owner (OWNER RIGHTS),
 // read and traverse for Users. It is here so that the rules' tests prove
 // the writer's directories, and the files renamed into them, are trusted.

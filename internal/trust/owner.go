@@ -10,9 +10,16 @@ import "fmt"
 // Ownership is what the unix rules look at: the facts fstat gives about
 // one directory or file.
 type Ownership struct {
+	// Kind is what the object is; only a directory is ever a wrench
+	// directory, and only a regular file is ever read.
 	Kind Kind
-	UID  uint32
-	Perm uint32 // the permission bits, 0o7777 at most
+	// UID is the object's owner, which must be root or the process's
+	// effective user.
+	UID uint32
+	// Perm is the permission bits, 0o7777 at most.
+	Perm uint32
+	// Size is the object's size in bytes, held to MaxFileSize for a
+	// category file.
 	Size int64
 }
 

@@ -3,12 +3,11 @@
 // write it, and what kind and size it may be. It holds the unix rules
 // (owners and mode bits) and the Windows rules (owners and ACLs) side by
 // side as plain Go, so that both are compiled and tested on every platform;
-// the platform files of package wrench reduce what the system says to the
-// facts these rules take.
+// package sys reduces what the system says to the facts these rules take.
 //
 // Every refusal a user may match in a log is worded here, once: the
-// verdicts, and the phrases (NotRegular, TooBig, Grew...) the platform
-// files use when they refuse without a verdict.
+// verdicts, and the phrases (NotRegular, TooBig, Grew, CannotOpen...) that
+// IsActive, Check and the writer use when they refuse without a verdict.
 //
 // The package makes no system call and imports nothing of the project.
 package trust

@@ -5,7 +5,7 @@ package sys
 import "golang.org/x/sys/unix"
 
 // Lstatz stats pathz (NUL-terminated) without following a final symlink.
-// Where stat_linux.go's raw system call is not available it goes through
+// Where stat_syscall.go's raw system call is not available it goes through
 // unix.Lstat, which copies the path.
 func Lstatz(pathz []byte, st *unix.Stat_t) unix.Errno {
 	if err := unix.Lstat(string(pathz[:len(pathz)-1]), st); err != nil {
