@@ -1163,7 +1163,7 @@ func CloudConfig(dataDir, category string, text []byte, owner string) ([]byte, e
 	}
 	target := path.Join(dir, category)
 	if len(text) > MaxFileSize {
-		return nil, errors.Errorf("%s: %d bytes of rules, over the %d byte limit IsActive reads", target, len(text), MaxFileSize)
+		return nil, store.OverLimit(fmt.Sprintf("%s: %d bytes of rules", target, len(text)))
 	}
 	if err := checkApply(target, text); err != nil {
 		return nil, err

@@ -32,17 +32,23 @@ func (s *cmdSuite) TestCloudInitPrintsADocumentThatCarriesTheRules(c *gc.C) {
 }
 
 func (s *cmdSuite) TestCloudInitChecksAsApplyDoes(c *gc.C) {
-	failed(c, s.run(c, "x on#y\n", "cloud-init", "agent"), 1,
+	failed(c, cloudInit(c, s.bin, "x on#y\n", "agent"), 1,
 		`wrench: cloud-init: .*/wrench/agent:1: bad trigger "on#y": .*`)
-	failed(c, s.run(c, "x\nx off\n", "cloud-init", "agent"), 1,
+	failed(c, cloudInit(c, s.bin, "x\nx off\n", "agent"), 1,
 		`wrench: cloud-init: .*/wrench/agent:2: feature "x" is already set on line 1, which wins.*`)
-	failed(c, s.run(c, "x\n", "cloud-init", "../etc"), 1,
+	failed(c, cloudInit(c, s.bin, "x\n", "../etc"), 1,
 		`wrench: cloud-init: .*/wrench: category name "../etc" starts with "."`)
-	failed(c, s.run(c, "x\n", "cloud-init", "--owner", "a b", "agent"), 1,
+	failed(c, cloudInit(c, s.bin, "x\n", "--owner", "a b", "agent"), 1,
 		`wrench: cloud-init: owner "a b" is not USER or USER:GROUP .*`)
 	failed(c, runBinary(c, s.bin, "x\n", "--datadir", "relative", "cloud-init", "agent"), 1,
 		`wrench: cloud-init: data directory: "relative" is not an absolute, clean path on the machine .*`)
-	failed(c, s.run(c, "", "cloud-init"), 2, `wrench: cloud-init: want \[--owner USER\[:GROUP\]\] CATEGORY, got none .*`)
-	failed(c, s.run(c, strings.Repeat("x\n", 40000), "cloud-init", "agent"), 1,
-		`wrench: cloud-init: .*/wrench/agent: 65537 bytes of rules, over the 65536 byte limit IsActive reads`)
+	failed(c, cloudInit(c, s.bin, ""), 2, `wrench: cloud-init: want \[--owner USER\[:GROUP\]\] CATEGORY, got none .*`)
+	failed(c, cloudInit(c, s.bin, strings.Repeat("x\n", 40000), "agent"), 1,
+		`wrench: cloud-init: .*/wrench/agent: 65537 bytes of rules, over the 65536 byte limit IsActive reads: nothing written`)
+}
+
+// cloudInit runs the cloud-init command for a machine whose data directory
+// is /var/lib/juju: a path on that machine, whatever this one runs.
+func cloudInit(c *gc.C, bin, stdin string, args ...string) result {
+	return runBinary(c, bin, stdin, append([]string{"--datadir", "/var/lib/juju", "cloud-init"}, args...)...)
 }
