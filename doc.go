@@ -137,8 +137,8 @@
 // Chance is replayable: each rule draws from a stream of its own, made
 // from the process's seed, its category and its feature, so one rule's
 // draws never shift another's. The seed is random unless WRENCH_SEED=N is
-// in the environment; Seed returns it, and a rule's first firing of a
-// chance term logs it. The same seed and the same calls make the same
+// in the environment; Seed returns it, and a chance rule's first firing
+// logs it. The same seed and the same calls make the same
 // decisions.
 //
 // Sleeping and paused calls hold no lock: many can wait at one point, and

@@ -58,8 +58,8 @@ const SeedVariable = "WRENCH_SEED"
 // draws from its own stream, made from the seed, its category and its
 // feature, so one rule's draws never shift another's, and a process
 // started again with WRENCH_SEED set to this value makes the same
-// decisions for the same sequence of calls. A rule's first firing of a
-// chance term logs it.
+// decisions for the same sequence of calls. A chance rule's first firing
+// in each file state logs it.
 func Seed() uint64 { return seed }
 
 // seedFromEnvironment reads WRENCH_SEED, or draws a seed when it is unset
@@ -1141,11 +1141,16 @@ func withoutRepeats(names []string) []string {
 	return out
 }
 
+// CloudDataDir is the data directory of a machine cloud-init arms when
+// none is given: /var/lib, the default on the unix machines clouds make.
+const CloudDataDir = "/var/lib"
+
 // CloudConfig returns a #cloud-config document that arms category with
 // the rules in text on a machine at its first boot, for machines that do not exist
 // yet: cloud-init's write_files puts the file at dataDir/wrench/category
-// on that machine, mode 0644, owned by owner (USER or USER:GROUP; "" for
-// root), before the machine's agents start. dataDir is a path on that
+// on that machine, mode 0644, owned by owner (USER or USER:GROUP, names as
+// cloud-init looks them up; "" for root), before the machine's agents
+// start. dataDir is a path on that
 // machine (such as /var/lib), whatever this program runs on. The rules
 // are checked as Apply checks them; on any problem there is no document,
 // and the error names the first.
@@ -1155,7 +1160,7 @@ func withoutRepeats(names []string) []string {
 // default, is trusted by every agent.
 func CloudConfig(dataDir, category string, text []byte, owner string) ([]byte, error) {
 	if err := cloudinit.CheckPath(dataDir); err != nil {
-		return nil, errors.Annotate(err, "data directory")
+		return nil, errors.Annotatef(err, "data directory (such as %s)", CloudDataDir)
 	}
 	dir := path.Join(dataDir, "wrench")
 	if err := rules.CheckCategory(category); err != nil {

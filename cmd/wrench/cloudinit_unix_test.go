@@ -5,7 +5,9 @@ package main_test
 import (
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -66,4 +68,51 @@ func (s *cmdSuite) TestCloudInitItselfAppliesTheDocument(c *gc.C) {
 	ok(c, r)
 	c.Check(strings.Contains(r.stdout, "ok       "+path+":1: refuse-upgrade on\n"), gc.Equals, true, gc.Commentf("%s", r.stdout))
 	c.Check(strings.Contains(r.stdout, "ok       "+path+":2: run-hook 2*on->1*off->repeat\n"), gc.Equals, true, gc.Commentf("%s", r.stdout))
+}
+
+// TestCloudInitAppliesAnOwnerAndAnEmptyFile: a file owned by the agent's
+// user (named, as cloud-init looks owners up), and no rules at all, come
+// through cloud-init's schema and write_files too.
+func (s *cmdSuite) TestCloudInitAppliesAnOwnerAndAnEmptyFile(c *gc.C) {
+	cloudInit := cloudInitOrSkip(c)
+	nobody, err := user.Lookup("nobody")
+	if err != nil {
+		c.Skip("no user nobody here: " + err.Error())
+	}
+	group := "nogroup"
+	if _, err := user.LookupGroup(group); err != nil {
+		c.Skip("no group nogroup here: " + err.Error())
+	}
+	for _, t := range []struct{ rules, owner string }{
+		{"", ""},
+		{"refuse-upgrade\n", "nobody:" + group},
+	} {
+		machine := filepath.Join(tempDir(c), "machine-data")
+		args := []string{"--datadir", machine, "cloud-init"}
+		if t.owner != "" {
+			args = append(args, "--owner", t.owner)
+		}
+		r := runBinary(c, s.bin, t.rules, append(args, "agent")...)
+		ok(c, r)
+		doc := filepath.Join(tempDir(c), "user-data")
+		c.Assert(os.WriteFile(doc, []byte(r.stdout), 0o600), gc.IsNil)
+		out, err := exec.Command(cloudInit, "schema", "--config-file", doc).CombinedOutput()
+		c.Assert(err, gc.IsNil, gc.Commentf("cloud-init schema: %s\n%s", out, r.stdout))
+		out, err = exec.Command(cloudInit, "--file", doc, "single", "--name", "write_files", "--frequency", "always").CombinedOutput()
+		c.Assert(err, gc.IsNil, gc.Commentf("cloud-init single: %s", out))
+		c.Check(string(out), gc.Not(gc.Matches), `(?s).*failed.*`)
+		path := filepath.Join(machine, "wrench", "agent")
+		data, err := os.ReadFile(path)
+		c.Assert(err, gc.IsNil, gc.Commentf("cloud-init said: %s", out))
+		c.Check(string(data), gc.Equals, t.rules)
+		if t.owner == "" {
+			continue
+		}
+		fi, err := os.Lstat(path)
+		c.Assert(err, gc.IsNil)
+		c.Check(strconv.Itoa(int(fi.Sys().(*syscall.Stat_t).Uid)), gc.Equals, nobody.Uid)
+		// The agent running as that user honours it.
+		r = runBinary(c, s.bin, "", "--datadir", machine, "check", "--uid", nobody.Uid, "agent")
+		ok(c, r)
+	}
 }

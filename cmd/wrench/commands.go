@@ -256,20 +256,25 @@ exactly why not. Exits 1 if it found a problem. --uid is unix only.`,
 #cloud-config document whose write_files puts them in DIR/wrench/CATEGORY
 on a machine at its first boot, before its agents start: the way to arm a
 machine that does not exist yet. DIR (--datadir) is a path on that
-machine. The file is mode 0644, owned by --owner (default root:root, which
-every agent trusts); the owner must exist when write_files runs, early in
-the first boot. On any problem nothing is printed and the error names the
+machine: /var/lib unless --datadir is given, whatever $WRENCH_DATADIR or
+this platform says. The file is mode 0644, owned by --owner (user and group
+names, default root:root, which every agent trusts); the owner must exist
+when write_files runs, early in the first boot. On any problem nothing is printed and the error names the
 first.`,
 		min: 1, max: 1,
 		flags: func(fs *flag.FlagSet, o *options) {
-			fs.StringVar(&o.owner, "owner", "", "the file's owner on the machine, `USER[:GROUP]` (default root:root)")
+			fs.StringVar(&o.owner, "owner", "", "the file's owner on the machine, `USER[:GROUP]` names (default root:root)")
 		},
 		run: func(e *env, o *options, args []string) error {
 			text, err := io.ReadAll(io.LimitReader(e.stdin, wrench.MaxFileSize+1))
 			if err != nil {
 				return err
 			}
-			doc, err := wrench.CloudConfig(wrench.DataDir(), args[0], text, o.owner)
+			machineDataDir := wrench.CloudDataDir
+			if e.dataDirGiven {
+				machineDataDir = wrench.DataDir()
+			}
+			doc, err := wrench.CloudConfig(machineDataDir, args[0], text, o.owner)
 			if err != nil {
 				return err
 			}

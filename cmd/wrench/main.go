@@ -67,6 +67,10 @@ func (e *errProblems) Error() string {
 type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	// dataDirGiven is whether --datadir is on the command line, rather
+	// than the default or $WRENCH_DATADIR: both describe this machine,
+	// which cloud-init's document is not for.
+	dataDirGiven bool
 }
 
 // run runs the command line args and returns the exit status. Every error
@@ -119,7 +123,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if dataDir == "" {
 		return e.fail(cmd.name, usagef(cmd.name, "--datadir is empty"))
 	}
-	if cmd.name != "help" {
+	isDataDir := func(f *flag.Flag) { e.dataDirGiven = e.dataDirGiven || f.Name == "datadir" }
+	global.Visit(isDataDir)
+	fs.Visit(isDataDir)
+	if cmd.name != "help" && cmd.name != "cloud-init" {
 		if hint := dataDirHint(dataDir); hint != "" {
 			fmt.Fprintln(stderr, programName+": hint: "+hint)
 		}

@@ -32,13 +32,14 @@ type File struct {
 }
 
 // ownerPattern is what a user or group may be: a name as useradd accepts
-// it, or a number.
-var ownerPattern = regexp.MustCompile(`^([a-z_][a-z0-9_-]*[$]?|[0-9]+)(:([a-z_][a-z0-9_-]*[$]?|[0-9]+))?$`)
+// it. Not a number: cloud-init looks owners up by name only, and a number
+// fails the write at boot.
+var ownerPattern = regexp.MustCompile(`^[a-z_][a-z0-9_-]*[$]?(:[a-z_][a-z0-9_-]*[$]?)?$`)
 
 // CheckOwner says why owner cannot be a file's owner, or nil.
 func CheckOwner(owner string) error {
 	if !ownerPattern.MatchString(owner) {
-		return errors.Errorf("owner %q is not USER or USER:GROUP (names as useradd takes them, or numbers)", owner)
+		return errors.Errorf("owner %q is not USER or USER:GROUP (names as useradd takes them; cloud-init looks up no numbers)", owner)
 	}
 	return nil
 }
@@ -46,9 +47,18 @@ func CheckOwner(owner string) error {
 // CheckPath says why p cannot be where a file goes on the machine, or nil.
 // cloud-init runs on a unix machine, so p is a slash path whatever the
 // platform this program runs on.
+//
+// Only printable ASCII is taken: YAML refuses control characters even
+// quoted, and a document cloud-init cannot read leaves the machine unarmed
+// with no error anywhere wrench could see.
 func CheckPath(p string) error {
 	if !strings.HasPrefix(p, "/") || path.Clean(p) != p {
-		return errors.Errorf("%q is not an absolute, clean path on the machine (such as /var/lib/wrench/agent)", p)
+		return errors.Errorf("%q is not an absolute, clean path on the machine", p)
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] < 0x20 || p[i] > 0x7e {
+			return errors.Errorf("%q holds a byte that is not printable ASCII, which cloud-init's YAML may refuse", p)
+		}
 	}
 	return nil
 }
@@ -79,6 +89,7 @@ func Document(f File) ([]byte, error) {
 	fmt.Fprintf(&b, "    owner: %s\n", quotedOwner)
 	b.WriteString("    permissions: '0644'\n")
 	b.WriteString("    encoding: b64\n")
-	fmt.Fprintf(&b, "    content: %s\n", base64.StdEncoding.EncodeToString(f.Content))
+	// Quoted, so empty content is an empty string rather than null.
+	fmt.Fprintf(&b, "    content: '%s'\n", base64.StdEncoding.EncodeToString(f.Content))
 	return []byte(b.String()), nil
 }
