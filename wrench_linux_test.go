@@ -330,3 +330,16 @@ func BenchmarkFeatureMatchingManyCategories(b *testing.B) {
 	askOthers(20000)
 	benchIsActive(b, "x", true)
 }
+
+// A device is made with Linux's device numbers for /dev/null (1, 3), and
+// mknod's argument types differ between unix systems.
+func (s *trustSuite) TestDeviceAtCategoryPath(c *gc.C) {
+	needRoot(c)
+	path := filepath.Join(s.dir, "agent")
+	// The same device numbers as /dev/null (1, 3).
+	c.Assert(unix.Mknod(path, unix.S_IFCHR|0o644, int(unix.Mkdev(1, 3))), gc.IsNil)
+	s.refused(c, path, "is a device", func() {
+		c.Assert(os.Remove(path), gc.IsNil)
+		s.writeFile(c, "agent", "x\n")
+	})
+}

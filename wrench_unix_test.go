@@ -151,17 +151,6 @@ func (s *trustSuite) TestFIFOAtCategoryPathDoesNotBlock(c *gc.C) {
 	})
 }
 
-func (s *trustSuite) TestDeviceAtCategoryPath(c *gc.C) {
-	needRoot(c)
-	path := filepath.Join(s.dir, "agent")
-	// The same device numbers as /dev/null (1, 3).
-	c.Assert(unix.Mknod(path, unix.S_IFCHR|0o644, int(unix.Mkdev(1, 3))), gc.IsNil)
-	s.refused(c, path, "is a device", func() {
-		c.Assert(os.Remove(path), gc.IsNil)
-		s.writeFile(c, "agent", "x\n")
-	})
-}
-
 func (s *trustSuite) TestDirectoryOwnedByAnotherUser(c *gc.C) {
 	needRoot(c)
 	s.writeFile(c, "agent", "x\n")
