@@ -329,8 +329,10 @@ type category struct {
 
 	mu sync.Mutex // serialises reloads
 
-	failMu      sync.Mutex
-	lastFailure string // the last failure to look at the file that was logged, so each is logged once
+	// lastFailure is the last failure to look at the file that was
+	// logged, so each is logged once. It is read on every call while the
+	// failure lasts, so it takes no lock.
+	lastFailure atomic.Pointer[string]
 }
 
 func newCategory(dd *dataDirState, name string) *category {
@@ -441,22 +443,21 @@ func (c *category) changed(dd *dataDirState, snap *snapshot) bool {
 // failed logs, once until it changes, why the category file cannot be
 // looked at, in the words Check uses.
 func (c *category) failed(err error) {
-	msg := err.Error()
-	c.failMu.Lock()
-	defer c.failMu.Unlock()
-	if msg == c.lastFailure {
-		return
+	last := c.lastFailure.Load()
+	if last != nil && *last == err.Error() {
+		return // logged already
 	}
-	c.lastFailure = msg
+	msg := err.Error() // on the heap only once there is something to log
+	if !c.lastFailure.CompareAndSwap(last, &msg) {
+		return // a call that raced this one logs it
+	}
 	logger.Errorf("refusing %s: %s", c.path, trust.CannotOpen(err))
 }
 
 // forgetFailure forgets the failure logged last, so that the next one is
 // logged even if it is the same: the file has been looked at since.
 func (c *category) forgetFailure() {
-	c.failMu.Lock()
-	c.lastFailure = ""
-	c.failMu.Unlock()
+	c.lastFailure.Store(nil)
 }
 
 // dirRefusals logs each refusal of the wrench directory once for each
@@ -843,7 +844,7 @@ func Apply(category string, rules []byte) error {
 	if err != nil {
 		return err
 	}
-	if len(rules) > MaxFileSize {
+	if len(rules) > trust.MaxFileSize {
 		return store.OverLimit(fmt.Sprintf("%s: %d bytes of rules", path, len(rules)))
 	}
 	if err := checkApply(path, rules); err != nil {
@@ -1167,7 +1168,7 @@ func CloudConfig(dataDir, category string, text []byte, owner string) ([]byte, e
 		return nil, errors.Annotatef(err, "%s", dir)
 	}
 	target := path.Join(dir, category)
-	if len(text) > MaxFileSize {
+	if len(text) > trust.MaxFileSize {
 		return nil, store.OverLimit(fmt.Sprintf("%s: %d bytes of rules", target, len(text)))
 	}
 	if err := checkApply(target, text); err != nil {
