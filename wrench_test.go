@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -2076,4 +2077,30 @@ func (*twinsSuite) TestPhrasesHaveOneSource(c *gc.C) {
 	for _, p := range phrases {
 		c.Check(count[p], gc.Equals, 1, gc.Commentf("%q", p))
 	}
+}
+
+// TestInternalPackagesNeverImportTheRoot: imports run one way, from the
+// root down into internal/, so a call goes down through the packages and
+// comes back with an answer, never up into the package it came from.
+func (s *twinsSuite) TestInternalPackagesNeverImportTheRoot(c *gc.C) {
+	const root = "github.com/go-wrench/wrench"
+	seen := 0
+	err := filepath.WalkDir("internal", func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") {
+			return err
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		seen++
+		for _, imp := range f.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			c.Check(p == root || !strings.HasPrefix(p, root+"/internal/") && strings.HasPrefix(p, root+"/"), gc.Equals, false,
+				gc.Commentf("%s imports %s", path, p))
+		}
+		return nil
+	})
+	c.Assert(err, gc.IsNil)
+	c.Check(seen > 20, gc.Equals, true, gc.Commentf("read %d files", seen))
 }

@@ -53,13 +53,7 @@ func ownerOf(c *gc.C, path string) int {
 
 // wrenchDirEntries lists the agent's wrench directory.
 func (s *e2eSuite) wrenchDirEntries(c *gc.C) []string {
-	entries, err := os.ReadDir(s.wrenchDir)
-	c.Assert(err, gc.IsNil)
-	names := []string{}
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	return names
+	return dirNames(c, s.wrenchDir)
 }
 
 // checkFile runs wrench check as root over ssh, for a process running as

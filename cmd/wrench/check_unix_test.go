@@ -3,8 +3,6 @@
 package main_test
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,21 +14,9 @@ import (
 
 // runAs runs the command as uid, in the group of the same number.
 func (s *cmdSuite) runAs(c *gc.C, uid int, args ...string) result {
-	ctx, cancel := context.WithTimeout(context.Background(), failureGuard)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, s.bin, append([]string{"--datadir", s.dataDir}, args...)...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(uid)}}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	c.Assert(ctx.Err(), gc.IsNil, gc.Commentf("wrench %q did not finish", args))
-	code := 0
-	if exit, ok := err.(*exec.ExitError); ok {
-		code = exit.ExitCode()
-	} else {
-		c.Assert(err, gc.IsNil)
-	}
-	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+	return runCommand(c, s.bin, append([]string{"--datadir", s.dataDir}, args...), func(cmd *exec.Cmd) {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(uid)}}
+	})
 }
 
 // TestCheckOfADirectoryTheUserMaySearchButNotList: with mode 0311 the

@@ -89,11 +89,19 @@ func runBinary(c *gc.C, bin, stdin string, args ...string) result {
 
 // runBinaryEnv is runBinary with env added to the environment.
 func runBinaryEnv(c *gc.C, bin string, env []string, stdin string, args ...string) result {
+	return runCommand(c, bin, args, func(cmd *exec.Cmd) {
+		cmd.Env = append(os.Environ(), env...)
+		cmd.Stdin = strings.NewReader(stdin)
+	})
+}
+
+// runCommand runs bin with args, set up by prepare, and returns what it
+// did; it fails the test if the command does not end in time.
+func runCommand(c *gc.C, bin string, args []string, prepare func(*exec.Cmd)) result {
 	ctx, cancel := context.WithTimeout(context.Background(), failureGuard)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdin = strings.NewReader(stdin)
+	prepare(cmd)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
