@@ -1,6 +1,8 @@
 package wrench
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -164,8 +166,14 @@ func isActive(categoryName, feature string) bool {
 			cat.forget() // a gap: the rules read next start fresh
 			return false
 		}
+		cat.markRead()
 		lr := snap.rules[feature]
 		if lr == nil {
+			cat.asked(snap, feature)
+			return false
+		}
+		lr.stats.evaluated.Add(1)
+		if lr.unruled {
 			return false
 		}
 		active, again := cat.fire(dd, snap, lr)
@@ -214,11 +222,22 @@ type dataDirState struct {
 	warnedFull   atomic.Bool // the WARNING that categories are no longer remembered was logged
 
 	dir trustedDir // what the platform keeps of the wrench directory last found trusted
+
+	// stateChanged holds a token when the live state of a category this
+	// process reads has changed since it was last published: the
+	// publisher waits on it, so changes made while it writes coalesce.
+	stateChanged chan struct{}
 }
 
 func newDataDirState(dataDir string) *dataDirState {
 	dir := wrenchDir(dataDir)
-	return &dataDirState{dataDir: dataDir, wrenchDir: dir, wrenchDirz: append([]byte(dir), 0), euid: effectiveUser()}
+	return &dataDirState{
+		dataDir:      dataDir,
+		wrenchDir:    dir,
+		wrenchDirz:   append([]byte(dir), 0),
+		euid:         effectiveUser(),
+		stateChanged: make(chan struct{}, 1),
+	}
 }
 
 // category returns the state kept for the named category, or nil when
@@ -321,9 +340,10 @@ func (dd *dataDirState) retire() {
 
 // category is what wrench keeps for one category of one data directory.
 type category struct {
-	name string
-	path string
-	file catFile // what the platform keeps to find the file fast
+	owner *dataDirState
+	name  string
+	path  string
+	file  catFile // what the platform keeps to find the file fast
 
 	snap atomic.Pointer[snapshot] // the last state read, trusted or refused
 
@@ -333,11 +353,30 @@ type category struct {
 	// logged, so each is logged once. It is read on every call while the
 	// failure lasts, so it takes no lock.
 	lastFailure atomic.Pointer[string]
+
+	// read is whether IsActive has asked this category and found its
+	// file: only such categories have a live state to publish. A watcher
+	// that loads every file does not make a process a reader of them.
+	read atomic.Bool
+	// dirty is whether the category's live state changed since it was
+	// last published. Calls set it only when it is clear, so a category
+	// firing in a loop writes it once per publication, and calls of other
+	// categories never touch it.
+	dirty atomic.Bool
+	// askedFull is whether maxUnruled features without a rule are
+	// remembered already; calls of further ones are only counted, in
+	// unruledOthers.
+	askedFull     atomic.Bool
+	unruledOthers atomic.Uint64
 }
+
+// maxUnruled bounds how many features asked of a category that have no
+// rule in its file are remembered, with their call counts, per category.
+const maxUnruled = 32
 
 func newCategory(dd *dataDirState, name string) *category {
 	path := filepath.Join(dd.wrenchDir, name)
-	return &category{name: name, path: path, file: newCatFile(name, path)}
+	return &category{owner: dd, name: name, path: path, file: newCatFile(name, path)}
 }
 
 // current returns the usable snapshot of the category file as it is on
@@ -460,6 +499,69 @@ func (c *category) forgetFailure() {
 	c.lastFailure.Store(nil)
 }
 
+// markRead records that IsActive asked for this category and found its
+// file, which makes it part of the process's live state. After the first
+// call it costs one load and writes nothing.
+func (c *category) markRead() {
+	if !c.read.Load() && c.read.CompareAndSwap(false, true) {
+		c.markDirty()
+	}
+}
+
+// markDirty records that the category's live state changed, for the
+// publisher, if it is read. It writes only when the category is not
+// marked already, and then wakes the publisher without waiting for it.
+func (c *category) markDirty() {
+	if !c.read.Load() || c.dirty.Load() || !c.dirty.CompareAndSwap(false, true) {
+		return
+	}
+	select {
+	case c.owner.stateChanged <- struct{}{}:
+	default: // a change waits to be published already
+	}
+}
+
+// asked remembers that feature, which has no rule in snap, was asked,
+// so the live state can show it (the typo case: the agent asks
+// "refuse-upgrade", the file says "refuse-upgrad"). The first call of such
+// a feature in a file state copies the rule map with a placeholder for
+// it; later ones count on the placeholder like any rule. Past
+// maxUnruled features, calls are counted together and nothing is copied.
+func (c *category) asked(snap *snapshot, feature string) {
+	if c.askedFull.Load() {
+		c.unruledOthers.Add(1)
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if now := c.snap.Load(); now != snap {
+		// Another call added a placeholder, or the file changed: count
+		// this call on the placeholder if there is one now.
+		if lr := now.usableRules()[feature]; lr != nil && lr.unruled {
+			lr.stats.evaluated.Add(1)
+		}
+		return
+	}
+	unruled := 0
+	for _, lr := range snap.rules {
+		if lr.unruled {
+			unruled++
+		}
+	}
+	if unruled >= maxUnruled {
+		c.askedFull.Store(true)
+		c.unruledOthers.Add(1)
+		return
+	}
+	grown := snap.withRules(len(snap.rules) + 1)
+	placeholder := &liveRule{unruled: true, stats: &ruleStats{}}
+	placeholder.Feature = strings.Clone(feature)
+	placeholder.stats.evaluated.Store(1)
+	grown.rules[placeholder.Feature] = placeholder
+	c.snap.Store(grown)
+	c.markDirty()
+}
+
 // dirRefusals logs each refusal of the wrench directory once for each
 // state it is refused in, until the directory is trusted again.
 type dirRefusals struct {
@@ -506,9 +608,22 @@ func (r *dirRefusals) trusted() {
 // (rewritten, touched, replaced, chmod, chown) gets a new snapshot, but a
 // rule whose line is unchanged keeps its counts in it: see keep.
 type snapshot struct {
-	key   sys.FileKey
-	path  string
-	rules map[string]*liveRule // nil when the file was refused
+	key    sys.FileKey
+	path   string
+	digest string               // SHA-256 of the content, hex: the version served; "" when refused
+	rules  map[string]*liveRule // nil when the file was refused
+}
+
+// withRules is a copy of s whose rule map, shared by nothing else, has
+// room for n rules: the way a snapshot in use gains a rule without a call
+// reading it ever seeing a map being written.
+func (s *snapshot) withRules(n int) *snapshot {
+	grown := *s
+	grown.rules = make(map[string]*liveRule, n)
+	for feature, lr := range s.rules {
+		grown.rules[feature] = lr
+	}
+	return &grown
 }
 
 // newSnapshot makes the snapshot of a trusted file and logs, once for this
@@ -521,9 +636,10 @@ func newSnapshot(key sys.FileKey, category, path string, data []byte) *snapshot 
 	}
 	live := make(map[string]*liveRule, len(pf.Rules))
 	for _, r := range pf.Rules {
-		live[r.Feature] = &liveRule{Live: rules.NewLive(r, rules.StreamKey(seed, category, r.Feature))}
+		live[r.Feature] = &liveRule{Live: rules.NewLive(r, rules.StreamKey(seed, category, r.Feature)), stats: &ruleStats{}}
 	}
-	return &snapshot{key: key, path: path, rules: live}
+	sum := sha256.Sum256(data)
+	return &snapshot{key: key, path: path, digest: hex.EncodeToString(sum[:]), rules: live}
 }
 
 // refusedSnapshot is the snapshot of a file that is not trusted in this
@@ -543,15 +659,30 @@ func refusedSnapshot(key sys.FileKey, path, reason string) *snapshot {
 // counter and no firing is lost or doubled. After a refusal, or once
 // forget has dropped a snapshot because the file was gone or not trusted,
 // every rule starts fresh.
+//
+// What a rule has done (its live state's counters) carries over with an
+// unchanged line too, and so do the features asked that have no rule
+// while they still have none; a rule whose line changed starts its
+// counters afresh, which is what "fired since the line last changed"
+// means.
 func (c *category) keep(s *snapshot) *snapshot {
 	if prev := c.snap.Load(); prev != nil && s.rules != nil {
-		for feature, lr := range s.rules {
-			if old := prev.rules[feature]; old != nil {
+		for feature, old := range prev.rules {
+			lr := s.rules[feature]
+			switch {
+			case lr == nil && old.unruled:
+				s.rules[feature] = old
+			case lr == nil || old.unruled:
+			default:
 				lr.CarryOver(&old.Live)
+				if lr.Trigger == old.Trigger {
+					lr.stats = old.stats
+				}
 			}
 		}
 	}
 	c.snap.Store(s)
+	c.markDirty()
 	return s.usable()
 }
 
@@ -561,9 +692,17 @@ func (c *category) keep(s *snapshot) *snapshot {
 // gap. A refusal is kept, so an unchanged refused file is neither read nor
 // logged again.
 func (c *category) forget() {
-	if s := c.snap.Load(); s != nil && s.rules != nil {
-		c.snap.CompareAndSwap(s, nil)
+	if s := c.snap.Load(); s != nil && s.rules != nil && c.snap.CompareAndSwap(s, nil) {
+		c.markDirty()
 	}
+}
+
+// usableRules is s's rules, or nil when s is nil or a refusal.
+func (s *snapshot) usableRules() map[string]*liveRule {
+	if s == nil {
+		return nil
+	}
+	return s.rules
 }
 
 // usable is s, or nil when s is a refusal.
@@ -577,9 +716,25 @@ func (s *snapshot) usable() *snapshot {
 // liveRule is a rule of one file state: the rule and its counts (see
 // rules.Live), and whether it has fired in this file state, so its first
 // firing is logged at INFO.
+//
+// A placeholder for a feature asked that has no rule is a liveRule too,
+// marked unruled, so that both are found by one lookup on the hot path.
 type liveRule struct {
 	rules.Live
-	fired atomic.Bool
+	logged  atomic.Bool // whether its first firing in this file state was logged
+	unruled bool        // no rule: a feature asked that the file does not name
+	stats   *ruleStats  // shared with the same line in the file states before and after
+}
+
+// ruleStats is what one rule has done in this process, for its live state.
+// Each field is written only by calls of this rule, so counting never
+// writes a cache line another category's calls read.
+type ruleStats struct {
+	evaluated atomic.Uint64 // calls that asked for the feature
+	fired     atomic.Uint64 // calls for which a term fired
+	paused    atomic.Int64  // calls paused in the rule now
+	sleeping  atomic.Int64  // calls sleeping in the rule now
+	lastFired atomic.Int64  // when a term last fired, Unix nanoseconds; 0 never
 }
 
 // InjectedPanic is the value the panic action panics with.
@@ -627,15 +782,27 @@ func (c *category) fire(dd *dataDirState, snap *snapshot, lr *liveRule) (active,
 	if t == nil {
 		return false, false
 	}
+	lr.stats.fired.Add(1)
+	lr.stats.lastFired.Store(time.Now().UnixNano())
+	c.markDirty()
 	w := *wake.Load()
 	lr.logFiring(c.name, t)
 	switch t.Action {
 	case rules.On:
 		return true, false
 	case rules.Sleep:
+		lr.stats.sleeping.Add(1)
+		c.markDirty()
 		sleep(t.Sleep, w)
+		lr.stats.sleeping.Add(-1)
+		c.markDirty()
 	case rules.Pause:
-		return false, c.awaitChange(dd, snap, w)
+		lr.stats.paused.Add(1)
+		c.markDirty()
+		again = c.awaitChange(dd, snap, w)
+		lr.stats.paused.Add(-1)
+		c.markDirty()
+		return false, again
 	case rules.Panic:
 		panic(&InjectedPanic{Category: c.name, Feature: lr.Feature})
 	case rules.Exit:
@@ -656,7 +823,7 @@ func (lr *liveRule) logFiring(category string, t *rules.Term) {
 		}
 		return
 	}
-	if !lr.fired.Load() && lr.fired.CompareAndSwap(false, true) {
+	if !lr.logged.Load() && lr.logged.CompareAndSwap(false, true) {
 		if lr.HasChance() {
 			logger.Infof("%s:%s: %s fired (rule %q, line %d, seed %d)", category, lr.Feature, t.Name, lr.Trigger, lr.Line, seed)
 			return

@@ -116,6 +116,31 @@ func (l *Live) CarryOver(old *Live) {
 	l.state = st
 }
 
+// Unlimited is what Remaining reports for a term that has no count.
+const Unlimited = -1
+
+// Remaining is how many more times each term may fire before the rule is
+// spent (or repeats), in term order; a term without a count reports
+// Unlimited. It is what a rule's live state shows, read off the hot path.
+func (l *Live) Remaining() []int {
+	left := make([]int, len(l.Parsed.Terms))
+	if !l.counted {
+		for i := range left {
+			left[i] = Unlimited
+		}
+		return left
+	}
+	l.state.mu.Lock()
+	defer l.state.mu.Unlock()
+	for i, t := range l.Parsed.Terms {
+		left[i] = l.state.left[i]
+		if t.Count == 0 {
+			left[i] = Unlimited
+		}
+	}
+	return left
+}
+
 // restart gives every term its full count again. The caller holds the
 // state's lock, or has the state to itself.
 func (l *Live) restart() {

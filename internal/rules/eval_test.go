@@ -86,6 +86,15 @@ func (*evalSuite) TestReleasesAddUp(c *gc.C) {
 	c.Check(choices(released, 3), gc.Equals, "off off pause")
 }
 
+func (*evalSuite) TestRemainingCountsDownPerTerm(c *gc.C) {
+	l := live(c, "x 2*on->30%off->1*pause")
+	c.Check(l.Remaining(), gc.DeepEquals, []int{2, Unlimited, 1})
+	c.Check(choices(l, 1), gc.Equals, "on")
+	c.Check(l.Remaining(), gc.DeepEquals, []int{1, Unlimited, 1})
+	c.Check(live(c, "x 30%on").Remaining(), gc.DeepEquals, []int{Unlimited})
+	c.Check(live(c, "x").Remaining(), gc.DeepEquals, []int{Unlimited})
+}
+
 func (*evalSuite) TestChooseDoesNotAllocate(c *gc.C) {
 	for _, line := range []string{"x", "x 30%on", "x 2*on->1*off->repeat"} {
 		l := live(c, line)
