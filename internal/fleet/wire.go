@@ -155,4 +155,3 @@ func FindResponse(stdout []byte) (resp *Response, ok bool) {
 	}
 	return nil, false
 }
-
