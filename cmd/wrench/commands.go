@@ -297,8 +297,8 @@ first.`,
 		local: true,
 	}, {
 		name:    "help",
-		args:    "[COMMAND|triggers]",
-		summary: "print this help, a command's, or the trigger language",
+		args:    "[COMMAND|triggers|fleet]",
+		summary: "print this help, a command's, the trigger language, or --host's",
 		min:     0, max: 1,
 		local: true,
 		run: func(e *env, _ *options, args []string) error {
@@ -308,6 +308,10 @@ first.`,
 			}
 			if args[0] == "triggers" {
 				printTriggers(e.stdout)
+				return nil
+			}
+			if args[0] == "fleet" {
+				io.WriteString(e.stdout, fleetHelp)
 				return nil
 			}
 			cmd := findCommand(args[0])
