@@ -20,7 +20,7 @@ const sshdPath = "/usr/sbin/sshd"
 
 // tools are the programs the test runs, found by findTools.
 type tools struct {
-	sshd, ssh, sshKeygen, useradd, goTool string
+	sshd, ssh, sshKeygen, useradd, sudo, goTool string
 }
 
 // findTools finds what the test runs. why says what is missing, and what
@@ -42,6 +42,7 @@ func findTools() (t tools, why string) {
 		{&t.ssh, "ssh", "openssh-client", false},
 		{&t.sshKeygen, "ssh-keygen", "openssh-client", false},
 		{&t.useradd, "useradd", "passwd", true},
+		{&t.sudo, "sudo", "sudo", false},
 	} {
 		if *tool.path = findTool(tool.name, tool.sbinDir); *tool.path == "" {
 			return t, fmt.Sprintf("there is no %s: install %s (.ci/e2e-setup does)", tool.name, tool.pkg)

@@ -24,10 +24,12 @@ import (
 // hang, never a measure: everything normally takes a fraction of it.
 const patience = 2 * time.Minute
 
-// sshServer is a private sshd on 127.0.0.1: its own host key and config,
-// key-only logins for the listed users, one client key for all of them.
+// sshServer is a private sshd on loopback addresses (127.0.0.1 unless
+// told otherwise): its own host key and config, key-only logins for the
+// listed users, one client key for all of them.
 type sshServer struct {
-	dir       string // config, keys, authorized_keys
+	dir       string   // config, keys, authorized_keys
+	addrs     []string // where it listens, each on port
 	port      int
 	clientKey string
 	ssh       string
@@ -42,6 +44,12 @@ type sshServer struct {
 // directory that others may write, such as /tmp, and the check is worth
 // keeping on.
 func startSSHD(c *gc.C, t tools, users ...string) *sshServer {
+	return startSSHDOn(c, t, []string{"127.0.0.1"}, users...)
+}
+
+// startSSHDOn starts sshd for users, listening on each of addrs (loopback
+// addresses) on one port.
+func startSSHDOn(c *gc.C, t tools, addrs []string, users ...string) *sshServer {
 	// sshd insists on its privilege separation directory, which Debian
 	// makes only when the ssh service starts.
 	c.Assert(os.MkdirAll("/run/sshd", 0o755), gc.IsNil)
@@ -50,7 +58,7 @@ func startSSHD(c *gc.C, t tools, users ...string) *sshServer {
 	// The users read authorized_keys themselves: the directory must be
 	// searchable, and nothing in it writable but by root.
 	c.Assert(os.Chmod(dir, 0o755), gc.IsNil)
-	s := &sshServer{dir: dir, clientKey: filepath.Join(dir, "client_key"), ssh: t.ssh}
+	s := &sshServer{dir: dir, addrs: addrs, clientKey: filepath.Join(dir, "client_key"), ssh: t.ssh}
 
 	hostKey := filepath.Join(dir, "host_key")
 	for _, key := range []string{hostKey, s.clientKey} {
@@ -68,7 +76,7 @@ func startSSHD(c *gc.C, t tools, users ...string) *sshServer {
 	for attempt := 1; ; attempt++ {
 		s.port = freePort(c)
 		config := filepath.Join(dir, "sshd_config")
-		c.Assert(os.WriteFile(config, []byte(sshdConfig(s.port, hostKey, authorized, users)), 0o600), gc.IsNil)
+		c.Assert(os.WriteFile(config, []byte(sshdConfig(s.port, addrs, hostKey, authorized, users)), 0o600), gc.IsNil)
 		listening := s.start(c, t.sshd, config)
 		if listening {
 			return s
@@ -81,12 +89,15 @@ func startSSHD(c *gc.C, t tools, users ...string) *sshServer {
 }
 
 // sshdConfig is a configuration that lets in nobody but users, by key,
-// on 127.0.0.1:port.
-func sshdConfig(port int, hostKey, authorized string, users []string) string {
-	return fmt.Sprintf(`# sshd for wrench's end-to-end test: 127.0.0.1 only, keys only, these users only.
+// on port at each of addrs.
+func sshdConfig(port int, addrs []string, hostKey, authorized string, users []string) string {
+	listen := ""
+	for _, a := range addrs {
+		listen += "ListenAddress " + a + "\n"
+	}
+	return fmt.Sprintf(`# sshd for wrench's end-to-end test: loopback only, keys only, these users only.
 Port %d
-ListenAddress 127.0.0.1
-HostKey %s
+%sHostKey %s
 PidFile none
 AuthorizedKeysFile %s
 AllowUsers %s
@@ -103,7 +114,7 @@ PrintLastLog no
 X11Forwarding no
 AllowTcpForwarding no
 LogLevel VERBOSE
-`, port, hostKey, authorized, strings.Join(users, " "))
+`, port, listen, hostKey, authorized, strings.Join(users, " "))
 }
 
 // freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
@@ -115,7 +126,7 @@ func freePort(c *gc.C) int {
 }
 
 // start runs sshd in the foreground, logging to its stderr, and reports
-// whether it came to listen (false: it exited first).
+// whether it came to listen on every address (false: it exited first).
 func (s *sshServer) start(c *gc.C, sshd, config string) bool {
 	s.log = &lockedBuffer{}
 	s.done = make(chan struct{})
@@ -125,13 +136,20 @@ func (s *sshServer) start(c *gc.C, sshd, config string) bool {
 	c.Assert(s.cmd.Start(), gc.IsNil)
 	listening := make(chan struct{})
 	go func() {
-		signalled := false
+		waiting := map[string]bool{}
+		for _, a := range s.addrs {
+			waiting["Server listening on "+a+" port "+strconv.Itoa(s.port)] = true
+		}
 		lines := bufio.NewScanner(stderr)
 		for lines.Scan() {
 			s.log.WriteString(lines.Text() + "\n")
-			if !signalled && strings.Contains(lines.Text(), "Server listening on 127.0.0.1 port "+strconv.Itoa(s.port)) {
-				signalled = true
-				close(listening)
+			for w := range waiting {
+				if strings.Contains(lines.Text(), w) {
+					delete(waiting, w)
+					if len(waiting) == 0 {
+						close(listening)
+					}
+				}
 			}
 		}
 		s.cmd.Wait()

@@ -24,6 +24,15 @@ type command struct {
 	max     int    // how many it accepts; -1 for any number
 	flags   func(fs *flag.FlagSet, o *options)
 	run     func(e *env, o *options, args []string) error
+
+	// How it runs on other machines (--host).
+	local      bool // runs here only: --host does not apply
+	writes     bool // changes rule files: --any is refused, changes are summed up
+	readsStdin bool // takes stdin, which is read once and sent to every target
+	// validate checks the positional arguments' values, where run would
+	// find a usage error, so that a fleet run finds it here first; nil
+	// when checkArgs says all.
+	validate func(args []string) error
 }
 
 // options are the values of a command's own flags.
@@ -104,6 +113,7 @@ read the file without it, or restart the process.`,
 			return wrench.Set(args[0], args[1], trigger)
 		},
 		trigger: true,
+		writes:  true,
 	}, {
 		name:    "unset",
 		args:    "CATEGORY FEATURE",
@@ -115,6 +125,7 @@ set, it refuses to edit a file IsActive would not trust.`,
 		run: func(e *env, _ *options, args []string) error {
 			return wrench.Unset(args[0], args[1])
 		},
+		writes: true,
 	}, {
 		name:    "release",
 		args:    "CATEGORY FEATURE [N]",
@@ -130,19 +141,18 @@ and starts the sum from 0. It is an error if FEATURE has no rule, or its
 rule has no pause.`,
 		min: 2, max: 3,
 		run: func(e *env, _ *options, args []string) error {
-			n := 1
-			if len(args) == 3 {
-				var err error
-				if n, err = strconv.Atoi(args[2]); err != nil {
-					if errors.Is(err, strconv.ErrRange) {
-						return usagef("release", "count %q is too large", args[2])
-					}
-					return usagef("release", "count %q is not a number", args[2])
-				}
+			n, err := releaseCount(args)
+			if err != nil {
+				return err
 			}
 			return wrench.Release(args[0], args[1], n)
 		},
+		validate: func(args []string) error {
+			_, err := releaseCount(args)
+			return err
+		},
 		trigger: true,
+		writes:  true,
 	}, {
 		name:    "apply",
 		args:    "CATEGORY",
@@ -158,6 +168,8 @@ written, and the error names the first as file:line.`,
 			}
 			return wrench.Apply(args[0], rules)
 		},
+		writes:     true,
+		readsStdin: true,
 	}, {
 		name:    "clear",
 		args:    "[CATEGORY...]",
@@ -171,6 +183,7 @@ not, and exits 1.`,
 		run: func(e *env, _ *options, args []string) error {
 			return wrench.Clear(args...)
 		},
+		writes: true,
 	}, {
 		name:    "list",
 		args:    "[--json] [CATEGORY...]",
@@ -281,11 +294,13 @@ first.`,
 			_, err = e.stdout.Write(doc)
 			return err
 		},
+		local: true,
 	}, {
 		name:    "help",
-		args:    "[COMMAND|triggers]",
-		summary: "print this help, a command's, or the trigger language",
+		args:    "[COMMAND|triggers|fleet]",
+		summary: "print this help, a command's, the trigger language, or --host's",
 		min:     0, max: 1,
+		local: true,
 		run: func(e *env, _ *options, args []string) error {
 			if len(args) == 0 {
 				printUsage(e.stdout)
@@ -293,6 +308,10 @@ first.`,
 			}
 			if args[0] == "triggers" {
 				printTriggers(e.stdout)
+				return nil
+			}
+			if args[0] == "fleet" {
+				io.WriteString(e.stdout, fleetHelp)
 				return nil
 			}
 			cmd := findCommand(args[0])
@@ -303,4 +322,19 @@ first.`,
 			return nil
 		},
 	}}
+}
+
+// releaseCount is release's N, 1 when it is not given.
+func releaseCount(args []string) (int, error) {
+	if len(args) < 3 {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(args[2])
+	if err != nil {
+		if errors.Is(err, strconv.ErrRange) {
+			return 0, usagef("release", "count %q is too large", args[2])
+		}
+		return 0, usagef("release", "count %q is not a number", args[2])
+	}
+	return n, nil
 }

@@ -9,7 +9,7 @@
 //	wrench [--datadir DIR] list    [--json] [CATEGORY...]
 //	wrench [--datadir DIR] check   [--json] [--uid UID] [CATEGORY...]
 //	wrench [--datadir DIR] cloud-init [--owner USER[:GROUP]] CATEGORY  # rules from stdin
-//	wrench help [COMMAND|triggers]
+//	wrench help [COMMAND|triggers|fleet]
 //	wrench --version
 //
 // Each subcommand is one call of the Go API in package wrench (Set, Unset,
@@ -35,6 +35,21 @@
 // the command line is wrong (unknown command or flag, missing or extra
 // arguments, a count or uid that is not a number). Every error is one line
 // on stderr: "wrench: COMMAND: what and where".
+//
+// Every subcommand but cloud-init and help also runs on other machines:
+// --host TARGET (repeatable) or --hosts FILE, over the system's ssh, with
+// --ssh-option, --sudo, --parallel, --timeout, --pick and --seed,
+// --remote-wrench, --any and --json ("wrench help fleet"; the mechanism
+// is internal/fleet). Decisions the contract left open: a target given
+// twice is a usage error; --datadir goes to targets that name none, and
+// $WRENCH_DATADIR does not; --any is refused on commands that write; a
+// command with its own --timeout (wait) gets it plus the fleet's
+// --timeout on each target; the copied binary lives in the login user's
+// ~/.cache/wrench/DIGEST16 even under --sudo, and its sha256 is checked
+// with the target's sha256sum; with --any, exit 0 when one target met the
+// condition, whatever the others did. Over --host the exit status is 0
+// all ok, 1 all reached and some failed, 3 some unreachable or timed out.
+// The remote end is "wrench __fleet", which reads one request on stdin.
 //
 // The output of list --json and check --json is described in the README.
 package main

@@ -14,6 +14,7 @@ import (
 	"github.com/juju/errors"
 
 	"github.com/go-wrench/wrench"
+	"github.com/go-wrench/wrench/internal/fleet"
 )
 
 // Exit statuses.
@@ -25,6 +26,9 @@ const (
 )
 
 func main() {
+	if len(os.Args) == 2 && os.Args[1] == fleet.ServeArg {
+		os.Exit(runRemote())
+	}
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
@@ -69,26 +73,35 @@ type env struct {
 	stdout, stderr io.Writer
 	// dataDirGiven is whether --datadir is on the command line, rather
 	// than the default or $WRENCH_DATADIR: both describe this machine,
-	// which cloud-init's document is not for.
+	// which cloud-init's document and a remote target are not.
 	dataDirGiven bool
+	// remote is whether this is the remote end of a fleet run, which
+	// runs on its own machine only.
+	remote bool
 }
 
 // run runs the command line args and returns the exit status. Every error
 // is one line on stderr: "wrench: COMMAND: what and where".
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	return e.run(args)
+}
+
+func (e *env) run(args []string) int {
 	dataDir := defaultDataDir
+	fl := newFleetFlags()
 	global := newFlagSet(programName, &dataDir)
+	fl.register(global)
 	showVersion := global.Bool("version", false, "print the version and exit")
 	if err := global.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			printUsage(stdout)
+			printUsage(e.stdout)
 			return exitOK
 		}
 		return e.fail("", usagef("", "%v", flagError(err)))
 	}
 	if *showVersion {
-		fmt.Fprintln(stdout, version())
+		fmt.Fprintln(e.stdout, version())
 		return exitOK
 	}
 	args = global.Args()
@@ -105,9 +118,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if cmd.flags != nil {
 		cmd.flags(fs, o)
 	}
+	fleetNames := fl.register(fs)
 	positional, err := parseInterspersed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
-		printCommandUsage(stdout, cmd)
+		printCommandUsage(e.stdout, cmd)
 		return exitOK
 	}
 	if err != nil {
@@ -126,9 +140,42 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	isDataDir := func(f *flag.Flag) { e.dataDirGiven = e.dataDirGiven || f.Name == "datadir" }
 	global.Visit(isDataDir)
 	fs.Visit(isDataDir)
+
+	// The fleet's flags: those before the command, and those among its
+	// arguments that are not the command's own (list's --json is).
+	given := givenFleetFlags(global)
+	fs.Visit(func(f *flag.Flag) {
+		if fleetNames[f.Name] {
+			given[f.Name] = true
+		}
+	})
+	if ownJSON := !fleetNames["json"]; ownJSON && given["json"] {
+		// "wrench --json list": list's own --json, given early.
+		o.json = true
+		delete(given, "json")
+	}
+	if len(fl.targets) > 0 {
+		if e.remote {
+			return e.fail(cmd.name, usagef(cmd.name, "--host and --hosts are not taken on a target"))
+		}
+		if o.json {
+			fl.json = true
+		}
+		r, err := prepareFleet(cmd, fl, given, fs, fleetNames, args, positional, dataDir, e.dataDirGiven)
+		if err != nil {
+			return e.fail(cmd.name, err)
+		}
+		return e.runFleet(r)
+	}
+	for _, name := range fleetFlagNames {
+		if given[name] {
+			return e.fail(cmd.name, usagef(cmd.name, "--%s is for running on other machines: give --host or --hosts too", name))
+		}
+	}
+
 	if cmd.name != "help" && cmd.name != "cloud-init" {
 		if hint := dataDirHint(dataDir); hint != "" {
-			fmt.Fprintln(stderr, programName+": hint: "+hint)
+			fmt.Fprintln(e.stderr, programName+": hint: "+hint)
 		}
 	}
 	wrench.SetDataDir(dataDir)

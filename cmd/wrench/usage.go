@@ -31,12 +31,26 @@ Options:
   --datadir DIR  the data directory: rules are in DIR/wrench (default %s)
   --version      print the version and exit
 
+Many machines (every command but cloud-init and help; "wrench help fleet"):
+  --host TARGET         run on TARGET over ssh: [user@]host or
+                        ssh://[user@]host[:port][/datadir] (repeatable)
+  --hosts FILE          run on each target in FILE, one a line
+  --ssh-option KEY=VAL  pass -o KEY=VAL to ssh (repeatable)
+  --sudo                run wrench there as root, with sudo -n
+  --parallel N          at most N targets at a time (default 16)
+  --timeout D           each target's time in all (default 30s)
+  --pick one|N|P%%       run on a random few; --seed S repeats a choice
+  --remote-wrench PATH  run the wrench installed there, not a copy of this one
+  --any                 done when one target succeeds (commands that do not write)
+  --json                one JSON array, an object per target
+
 Flags may follow the arguments; "--" ends the flags, so an argument after it
 may start with "-" (wrench set agent -- -odd-feature).
 
 Exit status: 0 done; 1 failed, or check found a problem; 2 the command line
-is wrong. Run "wrench help COMMAND" for a command's details, and "wrench help
-triggers" for the trigger language.
+is wrong; over --host, 3 some target was unreachable or timed out. Run
+"wrench help COMMAND" for a command's details, "wrench help triggers" for
+the trigger language, and "wrench help fleet" for --host.
 `, dataDirDefault())
 }
 
@@ -77,6 +91,63 @@ const triggerHelp = `Triggers:
     wrench release agent start-hook 2                 ...and let 2 through
 `
 
+// fleetHelp is what "wrench help fleet" prints: running on many machines.
+const fleetHelp = `Many machines:
+  wrench --host TARGET [--host TARGET...] COMMAND [ARGUMENTS]
+  wrench --hosts FILE COMMAND [ARGUMENTS]
+
+  Runs COMMAND on every target over ssh, as it would run here, and prints
+  one line per target in the order given, with the command's own output
+  indented under it:
+
+    db1: ok
+    db2: failed: set: refusing to write ...
+    db3: unreachable: ssh: connect to host db3 port 22: Connection refused
+
+  TARGET is [user@]host (any ssh destination, ssh config aliases too) or
+  ssh://[user@]host[:port][/datadir]; a data directory in the target is
+  --datadir there. --datadir on the command line goes to every target that
+  names none; $WRENCH_DATADIR does not (it describes this machine). FILE
+  holds one target a line; blank lines and # comments are skipped. A target
+  given twice is an error.
+
+  Transport: the system's ssh, run as "ssh -T -o BatchMode=yes" with the
+  user's ssh config and agent; --ssh-option adds -o options. Arguments and
+  stdin (apply's rules) travel on ssh's stdin, never through a remote
+  shell: a trigger such as '2*on->1*off->repeat' needs no second quoting.
+  The target's login shell must be a POSIX shell (sh, bash, dash, ksh, zsh).
+
+  No install needed: this wrench copies itself into ~/.cache/wrench/DIGEST
+  (mode 0700) of the login user on a target that lacks it, when the
+  target's platform (uname) is this build's, and checks its sha256 there
+  (with sha256sum) before every use; a copy that fails the check is
+  replaced. --remote-wrench PATH runs an installed wrench instead (of a
+  release that has --host). --sudo runs wrench there as root with sudo -n,
+  which must not ask for a password.
+
+  --parallel N runs N targets at a time (default 16). --timeout D is each
+  target's time for all of it: connecting, copying, the command (default
+  30s); a command with a --timeout of its own (wait) gets that plus D.
+  --pick one|N|P% runs on that many targets chosen at random (P% rounds
+  up, at least 1); the choice and its --seed are printed on stderr, and
+  --seed S makes the same choice again from the same targets.
+  --any (for commands that only look or wait) ends the run when one target
+  succeeds; the others are stopped, and say so.
+
+  --json prints one JSON array, an object per target: target, outcome (ok,
+  failed, unreachable, stopped), reason, exit_code, stdout, stderr, result
+  (the command's own --json output, for commands that have one; else null)
+  and copied (whether wrench was copied there). exit_code, stdout and
+  stderr are null where the command never ran.
+
+  Exit status: 0 every target ok (with --any: one was); 1 every target
+  reached and one or more failed; 3 one or more unreachable or timed out;
+  2 the command line is wrong, found here before anything runs anywhere.
+  Each target's write is atomic on its own and nothing is undone elsewhere:
+  commands that write end with a line on stderr naming the targets changed,
+  not changed, and not known.
+`
+
 // printTriggers prints the trigger language.
 func printTriggers(w io.Writer) {
 	io.WriteString(w, triggerHelp)
@@ -110,6 +181,9 @@ func printCommandUsage(w io.Writer, c *command) {
 		fmt.Fprintf(tw, "  --%s%s\t%s\n", f.Name, name, usage)
 	})
 	tw.Flush()
+	if !c.local {
+		fmt.Fprintln(w, "\nRuns on other machines with --host TARGET or --hosts FILE: see \"wrench help fleet\".")
+	}
 	if c.trigger {
 		fmt.Fprintf(w, "\n%s", triggerHelp)
 	}

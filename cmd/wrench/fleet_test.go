@@ -1,0 +1,88 @@
+package main_test
+
+import (
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	gc "gopkg.in/check.v1"
+)
+
+// remoteRequest is a fleet request as the local side sends it to
+// "wrench __fleet": byte strings in base64 (encoding/json's []byte).
+type remoteRequest struct {
+	Version int      `json:"version"`
+	Args    [][]byte `json:"args"`
+	DataDir []byte   `json:"datadir"`
+	Stdin   []byte   `json:"stdin"`
+}
+
+type remoteResponse struct {
+	Version  int    `json:"version"`
+	ExitCode int    `json:"exit_code"`
+	Stdout   []byte `json:"stdout"`
+	Stderr   []byte `json:"stderr"`
+}
+
+// serve runs "wrench __fleet" with a request for args, as a target does.
+func (s *cmdSuite) serve(c *gc.C, stdin string, args ...string) remoteResponse {
+	req := remoteRequest{Version: 1, DataDir: []byte(s.dataDir), Stdin: []byte(stdin)}
+	for _, a := range args {
+		req.Args = append(req.Args, []byte(a))
+	}
+	line, err := json.Marshal(req)
+	c.Assert(err, gc.IsNil)
+	r := s.runRemote(c, string(line)+"\n")
+	mark := "wrench-fleet-response "
+	c.Assert(strings.HasPrefix(r.stdout, mark), gc.Equals, true, gc.Commentf("%+v", r))
+	var resp remoteResponse
+	c.Assert(json.Unmarshal([]byte(strings.TrimPrefix(r.stdout, mark)), &resp), gc.IsNil)
+	c.Check(resp.Version, gc.Equals, 1)
+	return resp
+}
+
+// TestRemoteEnd: the hidden remote mode runs the request's command line
+// byte for byte, with its stdin and data directory, and answers with what
+// the command printed and its exit status.
+func (s *cmdSuite) TestRemoteEnd(c *gc.C) {
+	hostile := `f'"$(touch${IFS}x)` + "`id`;|&*()#\\"
+	resp := s.serve(c, "", "set", "--", "agent", hostile, "2*on->1*off->repeat")
+	c.Check(resp.ExitCode, gc.Equals, 0, gc.Commentf("%s", resp.Stderr))
+	c.Check(s.content(c, "agent"), gc.Equals, hostile+" 2*on->1*off->repeat\n")
+
+	rules := "# $(x) 'y'\r\nrun-hook 2*on->1*off->repeat\n"
+	resp = s.serve(c, rules, "apply", "unit")
+	c.Check(resp.ExitCode, gc.Equals, 0, gc.Commentf("%s", resp.Stderr))
+	c.Check(s.content(c, "unit"), gc.Equals, rules)
+
+	resp = s.serve(c, "", "list", "--json", "unit")
+	c.Check(resp.ExitCode, gc.Equals, 0)
+	var files []struct{ Category, Path string }
+	c.Assert(json.Unmarshal(resp.Stdout, &files), gc.IsNil)
+	c.Check(files, gc.DeepEquals, []struct{ Category, Path string }{{"unit", filepath.Join(s.dir, "unit")}})
+
+	resp = s.serve(c, "", "set", "agent", "f", "bad(")
+	c.Check(resp.ExitCode, gc.Equals, 1)
+	c.Check(string(resp.Stderr), gc.Matches, `wrench: set: .*"bad\(".*\n`)
+
+	// A target never runs on further targets.
+	resp = s.serve(c, "", "--host", "db1", "list")
+	c.Check(resp.ExitCode, gc.Equals, 2)
+	c.Check(string(resp.Stderr), gc.Matches, `wrench: list: --host and --hosts are not taken on a target .*\n`)
+
+	// A request of another protocol version is refused, not guessed at.
+	r := s.runRemote(c, `{"version":2,"args":["bGlzdA=="]}`+"\n")
+	c.Check(r.stdout, gc.Matches, `wrench-fleet-response \{.*"exit_code":1,.*\}\n`)
+}
+
+// runRemote runs "wrench __fleet" with request on its stdin, which stays
+// open until the command exits, as ssh's does: its end would mean the
+// local side is gone.
+func (s *cmdSuite) runRemote(c *gc.C, request string) result {
+	return runCommand(c, s.bin, []string{"__fleet"}, func(cmd *exec.Cmd) {
+		stdin, err := cmd.StdinPipe()
+		c.Assert(err, gc.IsNil)
+		go stdin.Write([]byte(request))
+	})
+}
