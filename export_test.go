@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-wrench/wrench/internal/live"
 	"github.com/go-wrench/wrench/internal/rules"
 	"github.com/go-wrench/wrench/internal/store"
 )
@@ -128,3 +129,10 @@ var LockNameFor = store.LockName
 
 // SetLockWait sets how long a writer waits for the directory's lock.
 var SetLockWait = store.SetLockWait
+
+// LiveDirPrefix begins the names of the directories of live states.
+const LiveDirPrefix = live.DirPrefix
+
+// LiveDirName is the name of this process's directory of live states in
+// a wrench directory.
+var LiveDirName = live.DirName

@@ -42,6 +42,11 @@ func (s *baseSuite) SetUpTest(c *gc.C) {
 	s.dir = filepath.Join(s.dataDir, "wrench")
 	c.Assert(os.Mkdir(s.dir, 0o755), gc.IsNil)
 	c.Assert(os.Chmod(s.dir, 0o755), gc.IsNil)
+	// The directory of this process's live state, made now: the
+	// publisher would make it after the first call that reads a
+	// category, changing the wrench directory's state under tests that
+	// count how often it is verified.
+	c.Assert(os.Mkdir(filepath.Join(s.dir, wrench.LiveDirName()), 0o755), gc.IsNil)
 	s.restores = nil
 	old := wrench.SetDataDir(s.dataDir)
 	wasEnabled := wrench.SetEnabled(true)
@@ -127,6 +132,27 @@ func (s *baseSuite) waitFirings(c *gc.C, text string, n int) {
 		time.Sleep(time.Millisecond)
 	}
 	c.Assert(s.firings(text), gc.Equals, n)
+}
+
+// waitPublished waits until this process's live state shows it reading
+// category. The first state a process publishes makes its directory in
+// the wrench directory, which changes the directory's state: tests that
+// count how often the directory is verified wait for it first.
+func waitPublished(c *gc.C, category string) {
+	deadline := time.Now().Add(failAfter)
+	for {
+		st, err := wrench.Status(category)
+		c.Assert(err, gc.IsNil)
+		for _, p := range st.Categories[0].Processes {
+			if p.PID == os.Getpid() {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			c.Fatalf("waited %v for this process's live state of %s; saw %+v", failAfter, category, st)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // nothingReturned checks that no call has returned. Callers use it only
@@ -1344,12 +1370,16 @@ func (s *writerSuite) entries(c *gc.C) []string {
 	return dirEntries(c, s.dir)
 }
 
+// dirEntries lists dir, but for the directories of live states, which
+// a process reading a category makes on its own schedule.
 func dirEntries(c *gc.C, dir string) []string {
 	des, err := os.ReadDir(dir)
 	c.Assert(err, gc.IsNil)
 	names := []string{}
 	for _, de := range des {
-		names = append(names, de.Name())
+		if !strings.HasPrefix(de.Name(), wrench.LiveDirPrefix) {
+			names = append(names, de.Name())
+		}
 	}
 	sort.Strings(names)
 	return names
