@@ -88,7 +88,7 @@ func startOf(pid int) (string, time.Time) {
 			if err != nil {
 				break
 			}
-			return start, time.Unix(boot, 0).Add(time.Duration(ticks) * time.Second / clockTicks)
+			return start, time.Unix(boot, 0).Add(time.Duration(ticks) * time.Second / clockTicks).UTC()
 		}
 	}
 	return start, time.Time{}

@@ -54,5 +54,5 @@ func startOf(pid int) (string, time.Time) {
 		return "", time.Time{}
 	}
 	n, _ := strconv.ParseInt(start, 10, 64)
-	return start, time.Unix(0, n*100)
+	return start, time.Unix(0, n*100).UTC()
 }

@@ -7,11 +7,6 @@ import (
 	"strings"
 )
 
-// maxStateSize bounds the state file a reader reads: far more than a
-// process reading every category there could be writes, and still a cap
-// on what a hostile file costs.
-const maxStateSize = 4 << 20
-
 // Found is what Read found in a wrench directory.
 type Found struct {
 	// Processes are the states of live processes, trusted, by pid.

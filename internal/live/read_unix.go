@@ -16,6 +16,12 @@ import (
 	"github.com/go-wrench/wrench/internal/trust"
 )
 
+// maxStateSize bounds the state file a reader reads: far more than a
+// process reading every category there could be writes, and still a cap
+// on what a hostile file costs. (Windows reads a state as a category
+// file, within trust.MaxFileSize.)
+const maxStateSize = 4 << 20
+
 // Read reads the state of every live process in wrenchDir. A state is
 // believed when its directory, WRENCHDIR/.live-UID, and the file are owned
 // by UID or root and writable by nobody else, as IsActive requires of a
