@@ -96,8 +96,8 @@ func written(e *env, o *options, categories ...string) error {
 				}
 			}
 			printStatus(e.stdout, st)
-			return errors.Errorf("written, but after %v %s reading %s %s not serve it yet (pid %s): the write stands",
-				o.wait.d, plural(len(behind), "process", "processes"), category, plural(len(behind), "does", "do"), strings.Join(behind, ", "))
+			return errors.Errorf("written, but after %v %d %s reading %s %s not serve it yet (pid %s): the write stands",
+				o.wait.d, len(behind), plural(len(behind), "process", "processes"), category, plural(len(behind), "does", "do"), strings.Join(behind, ", "))
 		}
 		if err != nil {
 			return err
