@@ -1783,9 +1783,15 @@ func Wait(ctx context.Context, category, feature string, cond Condition) (LiveSt
 	if cond.what == 0 {
 		return LiveStatus{}, errors.New("wrench.Wait: no condition: use WhenPaused, WhenFired or WhenLoaded")
 	}
+	// Reading is no writing: a nowrench build waits on other processes
+	// as any build does.
+	path, err := categoryFile(category)
+	if err != nil {
+		return LiveStatus{}, err
+	}
 	if cond.what != condLoaded {
-		if _, err := featureTarget("Wait", category, feature); err != nil {
-			return LiveStatus{}, err
+		if err := rules.CheckFeature(feature); err != nil {
+			return LiveStatus{}, errors.Annotatef(err, "%s", path)
 		}
 	}
 	tick := time.NewTicker(WaitInterval)
