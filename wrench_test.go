@@ -136,27 +136,6 @@ func (s *baseSuite) waitFirings(c *gc.C, text string, n int) {
 	c.Assert(s.firings(text), gc.Equals, n)
 }
 
-// waitPublished waits until this process's live state shows it reading
-// category. The first state a process publishes makes its directory in
-// the wrench directory, which changes the directory's state: tests that
-// count how often the directory is verified wait for it first.
-func waitPublished(c *gc.C, category string) {
-	deadline := time.Now().Add(failAfter)
-	for {
-		st, err := wrench.Status(category)
-		c.Assert(err, gc.IsNil)
-		for _, p := range st.Categories[0].Processes {
-			if p.PID == os.Getpid() {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			c.Fatalf("waited %v for this process's live state of %s; saw %+v", failAfter, category, st)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // nothingReturned checks that no call has returned. Callers use it only
 // once every call still out is known to be held (its firing is logged), so
 // no later return can be missed.

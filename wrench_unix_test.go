@@ -155,7 +155,6 @@ func (s *trustSuite) TestDirectoryOwnedByAnotherUser(c *gc.C) {
 	needRoot(c)
 	s.writeFile(c, "agent", "x\n")
 	c.Check(wrench.IsActive("agent", "x"), gc.Equals, true)
-	waitPublished(c, "agent")
 	c.Assert(os.Chown(s.dir, otherUID, 0), gc.IsNil)
 	s.refused(c, s.dir, "is owned by uid 12345", func() {
 		c.Assert(os.Chown(s.dir, 0, 0), gc.IsNil)
@@ -165,7 +164,6 @@ func (s *trustSuite) TestDirectoryOwnedByAnotherUser(c *gc.C) {
 func (s *trustSuite) TestDirectoryWritableByGroupOrOthers(c *gc.C) {
 	s.writeFile(c, "agent", "x\n")
 	c.Check(wrench.IsActive("agent", "x"), gc.Equals, true)
-	waitPublished(c, "agent")
 	c.Assert(os.Chmod(s.dir, 0o775), gc.IsNil)
 	s.refused(c, s.dir, "writable by its group (mode 0775)", func() {
 		c.Assert(os.Chmod(s.dir, 0o755), gc.IsNil)
