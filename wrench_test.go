@@ -2475,3 +2475,37 @@ func (s *liveSuite) TestARefusedFileIsShownWithWhy(c *gc.C) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+func (s *liveSuite) TestListCheckAndClearLeaveLiveStatesAlone(c *gc.C) {
+	s.writeFile(c, "agent", "x on\n")
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, true)
+	waitFor(c, "agent", "x", wrench.WhenFired(1))
+	files, err := wrench.List()
+	c.Assert(err, gc.IsNil)
+	c.Assert(files, gc.HasLen, 1)
+	c.Check(files[0].Category, gc.Equals, "agent")
+	report, err := wrench.Check()
+	c.Assert(err, gc.IsNil)
+	c.Check(report.OK(), gc.Equals, true, gc.Commentf("%+v", report))
+	c.Check(report.Files, gc.HasLen, 1)
+	c.Assert(wrench.Clear(), gc.IsNil)
+	c.Check(wrench.Clear(wrench.LiveDirName()), gc.ErrorMatches, ".*")
+	_, err = os.Stat(filepath.Join(s.dir, wrench.LiveDirName(), strconv.Itoa(os.Getpid())))
+	c.Check(err, gc.IsNil, gc.Commentf("clear removed the live state"))
+	// The file is gone: the process serves none, and says so.
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, false)
+	deadline := time.Now().Add(failAfter)
+	for {
+		st, err := wrench.Status("agent")
+		c.Assert(err, gc.IsNil)
+		if p := mine(c, st.Categories[0]); p.Version == "" {
+			c.Check(p.Loaded, gc.Equals, true)
+			c.Check(st.Categories[0].Version, gc.Equals, "")
+			return
+		}
+		if time.Now().After(deadline) {
+			c.Fatalf("the file's removal never showed: %+v", st)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
