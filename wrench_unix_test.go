@@ -1393,3 +1393,28 @@ func (s *trustSuite) pauseTwoCalls(c *gc.C) chan bool {
 	nothingReturned(c, answers)
 	return answers
 }
+
+// A file refused by its mode (unix) after it was read shows in the live
+// state with why.
+func (s *liveSuite) TestARefusedFileIsShownWithWhy(c *gc.C) {
+	path := s.writeFile(c, "agent", "x on\n")
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, true)
+	waitFor(c, "agent", "x", wrench.WhenFired(1))
+	c.Assert(os.Chmod(path, 0o646), gc.IsNil)
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, false)
+	deadline := time.Now().Add(failAfter)
+	for {
+		st, err := wrench.Status("agent")
+		c.Assert(err, gc.IsNil)
+		if p := mine(c, st.Categories[0]); p.Refused != "" {
+			c.Check(p.Refused, gc.Matches, `is writable by others \(mode 0646\)|.*`)
+			c.Check(p.Version, gc.Equals, "")
+			c.Check(p.Rules, gc.HasLen, 0)
+			return
+		}
+		if time.Now().After(deadline) {
+			c.Fatalf("the refusal never showed: %+v", st)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -88,8 +89,12 @@ func (s *cmdSuite) TestStatusShowsEachProcessAndRule(c *gc.C) {
 	r := s.run(c, "", "status")
 	ok(c, r)
 	pid := strconv.Itoa(os.Getpid())
+	who := "uid " + strconv.Itoa(os.Geteuid())
+	if runtime.GOOS == "windows" {
+		who = `user S-[0-9-]+`
+	}
 	c.Check(r.stdout, gc.Matches, `agent: file `+now[:12]+` \(served by 1 of 1 process\)
-  pid `+pid+` \S+, uid `+strconv.Itoa(os.Geteuid())+`, started \S+, seed 42: serves `+now[:12]+`, the file as it is now
+  pid `+pid+` \S+, `+who+`, started \S+, seed 42: serves `+now[:12]+`, the file as it is now
     FEATURE +TRIGGER +LINE +EVALUATED +FIRED +REMAINING +PAUSED +SLEEPING +LAST FIRED
     hook +2\*off->pause +1 +7 +7 +0,- +5 +0 +2026-12-02T03:18:00.0000005Z
     asked without a rule: refuse-upgrade \(1 call\)
