@@ -205,3 +205,19 @@ func (s *readSuite) TestStateDirectoryAnotherUserOwnsIsNotWrittenIn(c *gc.C) {
 	err := writeState(s.mine, "1", []byte("{}"))
 	c.Check(err, gc.ErrorMatches, ".* is owned by uid 12345, not by uid 0 or root, so no reader would trust a state in it")
 }
+
+func (s *readSuite) TestNoStateIsWrittenThroughASymbolicLink(c *gc.C) {
+	elsewhere := tempDir(c)
+	c.Assert(os.Remove(s.mine), gc.IsNil)
+	c.Assert(os.Symlink(elsewhere, s.mine), gc.IsNil)
+	err := writeState(s.mine, "1", []byte("{}"))
+	c.Check(err, gc.ErrorMatches, ".* is a symbolic link, not a directory, so no reader would trust a state in it")
+	entries, err := os.ReadDir(elsewhere)
+	c.Assert(err, gc.IsNil)
+	c.Check(entries, gc.HasLen, 0)
+	// Nor removed through one.
+	c.Assert(os.WriteFile(filepath.Join(elsewhere, "1"), nil, 0o644), gc.IsNil)
+	c.Check(removeState(s.mine, "1"), gc.NotNil)
+	_, err = os.Stat(filepath.Join(elsewhere, "1"))
+	c.Check(err, gc.IsNil)
+}

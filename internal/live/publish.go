@@ -1,6 +1,8 @@
 package live
 
 import (
+	"errors"
+	"io/fs"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -152,6 +154,12 @@ func (p *Publisher) write(state *Process) error {
 // failed logs a failure to write the state: at WARNING the first time
 // after a success (with what an operator does about it), then at DEBUG.
 func (p *Publisher) failed(err error) {
+	if errors.Is(err, fs.ErrNotExist) {
+		// No wrench directory (removed while the process ran): nowhere
+		// to publish, and nothing served to show.
+		logger.Debugf("cannot write live state %s: %v", p.Path(), err)
+		return
+	}
 	if p.warned {
 		logger.Debugf("cannot write live state %s: %v", p.Path(), err)
 		return

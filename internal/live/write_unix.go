@@ -4,71 +4,99 @@ package live
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
-	"path/filepath"
-	"syscall"
 
 	"github.com/juju/errors"
+	"golang.org/x/sys/unix"
 
+	"github.com/go-wrench/wrench/internal/sys"
 	"github.com/go-wrench/wrench/internal/trust"
 )
 
 // writeState writes data as dir/name in one step a reader cannot see half
 // of: a temporary file, mode 0644, renamed over the old one. It makes dir
-// 0755 when missing, and refuses one a reader would not trust.
+// 0755 when missing, and refuses one a reader would not trust. Everything
+// after dir is opened is done relative to its descriptor, never following
+// a symbolic link, so a directory swapped for a link meanwhile is not
+// written through.
 func writeState(dir, name string, data []byte) error {
-	if err := stateDir(dir); err != nil {
+	fd, err := openStateDir(dir)
+	if err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, "."+name+".tmp-*")
+	defer unix.Close(fd)
+	tmp := fmt.Sprintf(".%s.tmp-%08x", name, rand.Uint32())
+	f, err := unix.Openat(fd, tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
 	if err != nil {
-		return errors.Trace(err)
+		return errors.Annotatef(err, "cannot create a temporary file in %s", dir)
 	}
-	tmp := f.Name()
-	_, err = f.Write(data)
+	err = writeAll(f, data)
 	if err == nil {
-		err = f.Chmod(0o644)
+		err = unix.Fchmod(f, 0o644) // whatever the umask
 	}
-	if cerr := f.Close(); err == nil {
+	if cerr := unix.Close(f); err == nil {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp, filepath.Join(dir, name))
+		err = unix.Renameat(fd, tmp, fd, name)
 	}
 	if err != nil {
-		os.Remove(tmp)
-		return errors.Trace(err)
+		unix.Unlinkat(fd, tmp, 0)
+		return errors.Annotatef(err, "cannot write %s in %s", name, dir)
 	}
 	return nil
 }
 
-// stateDir makes dir, mode 0755 whatever the umask, unless it exists, and
-// checks it is one a reader trusts for this user's states.
-func stateDir(dir string) error {
-	if err := os.Mkdir(dir, 0o755); err == nil {
-		return errors.Trace(os.Chmod(dir, 0o755))
-	} else if !os.IsExist(err) {
-		return errors.Trace(err)
+func writeAll(fd int, data []byte) error {
+	for len(data) > 0 {
+		n, err := unix.Write(fd, data)
+		if err != nil {
+			return err
+		}
+		data = data[n:]
 	}
-	fi, err := os.Lstat(dir)
+	return nil
+}
+
+// openStateDir opens dir, making it 0755 (whatever the umask) when
+// missing, and checks it is a directory a reader trusts for this user's
+// states: owned by this user or root, and writable by nobody else.
+func openStateDir(dir string) (int, error) {
+	if err := unix.Mkdir(dir, 0o755); err == nil {
+		if err := unix.Chmod(dir, 0o755); err != nil {
+			return -1, errors.Annotatef(err, "cannot make %s mode 0755", dir)
+		}
+	} else if err != unix.EEXIST {
+		return -1, &os.PathError{Op: "mkdir", Path: dir, Err: err}
+	}
+	fd, st, err := sys.OpenDir(dir, false)
+	if err == unix.ELOOP || err == unix.ENOTDIR {
+		return -1, errors.Errorf("%s %s, so no reader would trust a state in it", dir, trust.NotDirectory(sys.KindOf(uint32(st.Mode))))
+	}
 	if err != nil {
-		return errors.Trace(err)
+		return -1, &os.PathError{Op: "open", Path: dir, Err: err}
 	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
+	if v := trust.DirVerdict(sys.OwnershipOf(&st), os.Geteuid()); v != "" {
+		unix.Close(fd)
+		return -1, errors.Errorf("%s %s, so no reader would trust a state in it", dir, v)
+	}
+	return fd, nil
+}
+
+// removeState removes dir/name, if it is there, never through a symbolic
+// link.
+func removeState(dir, name string) error {
+	fd, _, err := sys.OpenDir(dir, false)
+	if err == unix.ENOENT {
 		return nil
 	}
-	o := trust.Ownership{Kind: trust.KindOfMode(fi.Mode()), UID: st.Uid, Perm: uint32(st.Mode) & 0o7777}
-	if v := trust.DirVerdict(o, os.Geteuid()); v != "" {
-		return errors.Errorf("%s %s, so no reader would trust a state in it", dir, v)
+	if err != nil {
+		return &os.PathError{Op: "open", Path: dir, Err: err}
 	}
-	return nil
-}
-
-// removeState removes dir/name, if it is there.
-func removeState(dir, name string) error {
-	if err := os.Remove(filepath.Join(dir, name)); err != nil && !os.IsNotExist(err) {
-		return errors.Trace(err)
+	defer unix.Close(fd)
+	if err := unix.Unlinkat(fd, name, 0); err != nil && err != unix.ENOENT {
+		return &os.PathError{Op: "unlink", Path: dir + "/" + name, Err: err}
 	}
 	return nil
 }
