@@ -2486,3 +2486,24 @@ func (s *liveSuite) TestListCheckAndClearLeaveLiveStatesAlone(c *gc.C) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+func (s *liveSuite) TestSetDataDirToTheSameDirectoryKeepsTheStateShown(c *gc.C) {
+	s.writeFile(c, "agent", "x on\n")
+	// Each SetDataDir stops one publisher as calls start the next: the
+	// one stopping removes only the file it wrote.
+	stop := askConcurrently(2, func() error {
+		wrench.IsActive("agent", "x")
+		return nil
+	})
+	defer stop()
+	for i := 0; i < 20; i++ {
+		wrench.SetDataDir(s.dataDir)
+	}
+	c.Assert(stop(), gc.IsNil)
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, true)
+	cs := waitFor(c, "agent", "x", wrench.WhenFired(1))
+	c.Check(mine(c, cs).PID, gc.Equals, os.Getpid())
+	// And it stays: no late removal by a stopped publisher.
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, true)
+	waitFor(c, "agent", "x", wrench.WhenFired(2))
+}

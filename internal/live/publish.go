@@ -3,6 +3,7 @@ package live
 import (
 	"errors"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -44,6 +45,11 @@ type Publisher struct {
 	done     chan struct{}
 
 	warned bool // a failure to write was logged at WARNING
+
+	// written is the file this publisher wrote last, so that Stop removes
+	// only that: after SetDataDir to the same directory, the next data
+	// directory's publisher may have written its own already.
+	written os.FileInfo
 }
 
 // Publish starts publishing this process's state in wrenchDir: at once,
@@ -79,11 +85,7 @@ func (p *Publisher) Path() string { return filepath.Join(p.dir, p.name) }
 
 func (p *Publisher) run() {
 	defer close(p.done)
-	defer func() {
-		if err := removeState(p.dir, p.name); err != nil {
-			logger.Debugf("cannot remove live state %s: %v", p.Path(), err)
-		}
-	}()
+	defer p.remove()
 	lazy := time.NewTicker(lazyInterval)
 	defer lazy.Stop()
 	var (
@@ -118,6 +120,18 @@ func (p *Publisher) run() {
 		}
 		p.warned = false
 		last, lastExact, written, lastWrite = cats, exact, true, time.Now()
+		p.written, _ = os.Lstat(p.Path())
+	}
+}
+
+// remove removes the state this publisher wrote, if it is still there.
+func (p *Publisher) remove() {
+	now, err := os.Lstat(p.Path())
+	if err != nil || p.written == nil || !os.SameFile(now, p.written) {
+		return // not written, gone, or another publisher's since
+	}
+	if err := removeState(p.dir, p.name); err != nil {
+		logger.Debugf("cannot remove live state %s: %v", p.Path(), err)
 	}
 }
 
