@@ -205,4 +205,39 @@
 // write and write it only if IsActive would read exactly the rule asked for
 // (for Unset, no rule for the feature). Clear removes everything it can
 // before it reports, in one error, every entry it could not remove.
+//
+// # Live state: what every agent is doing
+//
+// A process publishes what its rules are doing for every category it has
+// read (asked about, with a rules file found): its pid, start time,
+// executable, user and chance seed, the version of each file it serves
+// (the SHA-256 of its content), and per rule the calls evaluated, times
+// fired, remaining counts, calls paused and sleeping now and the last
+// firing, with the features asked that have no rule (a typo shows there).
+// It writes WRENCHDIR/.live-UID/PID from a goroutine of its own, off the
+// hot path, within 50 ms of a change; a process that never sees a rules
+// file writes nothing. SetEnabled(false) and SetDataDir remove it.
+//
+// Status reads every live process's state, with the trust rules of rules
+// files (state another user could have written is ignored, with why), and
+// Wait blocks until a condition holds, so a test harness steps an agent
+// with no sleep and no log scraping ("manual mode"):
+//
+//	wrench.SetDataDir(agentDataDir)
+//	for _, hook := range []string{"install", "config-changed", "start"} {
+//		wrench.Set("unit-agent", hook, "pause") // hold every hook
+//	}
+//	// ... the agent runs its hooks, each held ...
+//	for _, hook := range []string{"start", "install", "config-changed"} {
+//		if _, err := wrench.Wait(ctx, "unit-agent", hook, wrench.WhenPaused(1)); err != nil {
+//			return err // ctx ended: the error wraps ctx.Err()
+//		}
+//		wrench.Release("unit-agent", hook, 1) // this one, and only this one, goes on
+//	}
+//
+// WhenFired(n) waits for n firings since the rule's line last changed, and
+// WhenLoaded (or WaitLoaded, after a write) until every live process
+// reading the category serves its file as it is now. A process in exact
+// mode, which checks the disk on every call, counts as serving it: its
+// next call reads it afresh.
 package wrench

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-wrench/wrench/internal/live"
 	"github.com/go-wrench/wrench/internal/rules"
 	"github.com/go-wrench/wrench/internal/store"
 )
@@ -128,3 +129,26 @@ var LockNameFor = store.LockName
 
 // SetLockWait sets how long a writer waits for the directory's lock.
 var SetLockWait = store.SetLockWait
+
+// LiveDirPrefix begins the names of the directories of live states.
+const LiveDirPrefix = live.DirPrefix
+
+// LiveDirName is the name of this process's directory of live states in
+// a wrench directory.
+var LiveDirName = live.DirName
+
+// Publishing reports whether the data directory in use has a publisher
+// of its live state running.
+func Publishing() bool {
+	dd := inUse.Load()
+	dd.pubMu.Lock()
+	defer dd.pubMu.Unlock()
+	return dd.pub != nil
+}
+
+// HoldPublishing keeps every publisher of live state between two writes
+// until release is called, so a test can count open descriptors.
+func HoldPublishing() (release func()) {
+	live.Hold.Lock()
+	return live.Hold.Unlock
+}

@@ -1,6 +1,7 @@
 package wrench
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 	"github.com/juju/loggo/v2"
 
 	"github.com/go-wrench/wrench/internal/cloudinit"
+	"github.com/go-wrench/wrench/internal/live"
 	"github.com/go-wrench/wrench/internal/nowrench"
 	"github.com/go-wrench/wrench/internal/rules"
 	"github.com/go-wrench/wrench/internal/store"
@@ -117,10 +119,12 @@ func SetEnabled(on bool) (previous bool) {
 		ch := make(chan struct{})
 		wake.Store(&ch)
 		enabled.Store(true)
+		inUse.Load().resumePublishing()
 		logger.Tracef("enabled")
 	case !on && previous:
 		enabled.Store(false)
 		close(*wake.Load())
+		inUse.Load().stopPublishing()
 		logger.Tracef("disabled: IsActive is false until SetEnabled(true)")
 	}
 	return previous
@@ -227,6 +231,13 @@ type dataDirState struct {
 	// process reads has changed since it was last published: the
 	// publisher waits on it, so changes made while it writes coalesce.
 	stateChanged chan struct{}
+
+	// reading is whether any category is read (see category.read): the
+	// process has a live state to publish while wrench is enabled.
+	reading atomic.Bool
+	pubMu   sync.Mutex      // guards pub and retired
+	pub     *live.Publisher // publishing the live state; nil when not
+	retired bool            // SetDataDir replaced this state: publish no more
 }
 
 func newDataDirState(dataDir string) *dataDirState {
@@ -335,6 +346,10 @@ func (dd *dataDirState) badName(name string, err error) {
 // retire releases what the dataDirState holds open once SetDataDir has replaced
 // it. Calls still running on it finish as if the files were gone.
 func (dd *dataDirState) retire() {
+	dd.pubMu.Lock()
+	dd.retired = true
+	dd.pubMu.Unlock()
+	dd.stopPublishing()
 	dd.dir.close()
 }
 
@@ -505,6 +520,8 @@ func (c *category) forgetFailure() {
 func (c *category) markRead() {
 	if !c.read.Load() && c.read.CompareAndSwap(false, true) {
 		c.markDirty()
+		c.owner.reading.Store(true)
+		c.owner.startPublishing()
 	}
 }
 
@@ -608,10 +625,11 @@ func (r *dirRefusals) trusted() {
 // (rewritten, touched, replaced, chmod, chown) gets a new snapshot, but a
 // rule whose line is unchanged keeps its counts in it: see keep.
 type snapshot struct {
-	key    sys.FileKey
-	path   string
-	digest string               // SHA-256 of the content, hex: the version served; "" when refused
-	rules  map[string]*liveRule // nil when the file was refused
+	key     sys.FileKey
+	path    string
+	digest  string               // SHA-256 of the content, hex: the version served; "" when refused
+	rules   map[string]*liveRule // nil when the file was refused
+	refused string               // why the file was refused, for the live state
 }
 
 // withRules is a copy of s whose rule map, shared by nothing else, has
@@ -646,7 +664,7 @@ func newSnapshot(key sys.FileKey, category, path string, data []byte) *snapshot 
 // state; it is logged once, when made.
 func refusedSnapshot(key sys.FileKey, path, reason string) *snapshot {
 	logger.Errorf("refusing %s: %s", path, reason)
-	return &snapshot{key: key, path: path}
+	return &snapshot{key: key, path: path, refused: reason}
 }
 
 // keep makes s the category's snapshot and returns it if it can be used.
@@ -1342,4 +1360,464 @@ func CloudConfig(dataDir, category string, text []byte, owner string) ([]byte, e
 		return nil, err
 	}
 	return cloudinit.Document(cloudinit.File{Path: target, Owner: owner, Content: text})
+}
+
+// Live state (SPEC 7): each process publishes what its rules are doing,
+// for every category it reads, in the wrench directory; Status and Wait
+// read what every live process published. internal/live holds the
+// format, the publisher and the reader; what follows is the glue that
+// starts and stops a data directory's publisher, the collection of its
+// state, and the public API.
+
+// exactMode reports whether this process checks the disk on every call,
+// so that it serves each category file as it is at each call: it counts
+// as serving the file as it is now, whatever version its live state last
+// showed. Every process does today; the watched snapshot (SPEC 9) will
+// make it a setting.
+func (dd *dataDirState) exactMode() bool { return true }
+
+// startPublishing starts publishing dd's live state, unless it is
+// published already, wrench is disabled, or dd was replaced. The first
+// category read calls it, so a process that never sees a rules file
+// starts nothing and writes nothing.
+func (dd *dataDirState) startPublishing() {
+	dd.pubMu.Lock()
+	defer dd.pubMu.Unlock()
+	if dd.pub != nil || dd.retired || !enabled.Load() {
+		return
+	}
+	dd.pub = live.Publish(dd.wrenchDir, seed, dd.stateChanged, dd.collect)
+}
+
+// resumePublishing starts publishing again when wrench is enabled again,
+// if a category was read before.
+func (dd *dataDirState) resumePublishing() {
+	if dd.reading.Load() {
+		dd.startPublishing()
+	}
+}
+
+// stopPublishing stops the publisher, which removes the live state, and
+// returns once it has.
+func (dd *dataDirState) stopPublishing() {
+	dd.pubMu.Lock()
+	pub := dd.pub
+	dd.pub = nil
+	dd.pubMu.Unlock()
+	if pub != nil {
+		pub.Stop()
+	}
+}
+
+// collect is the live state of every category dd reads, by name, and
+// whether dd checks the disk on every call. It runs on the publisher's
+// goroutine. Each category's dirty mark is cleared before its state is
+// read, so a change made meanwhile marks it again and is published next.
+func (dd *dataDirState) collect() ([]live.Category, bool) {
+	var cats []live.Category
+	dd.categories.Range(func(_, v any) bool {
+		if c, _ := v.(*category); c != nil && c.read.Load() {
+			c.dirty.Store(false)
+			cats = append(cats, c.liveState())
+		}
+		return true
+	})
+	sort.Slice(cats, func(i, j int) bool { return cats[i].Name < cats[j].Name })
+	return cats, dd.exactMode()
+}
+
+// liveState is what the category's rules have done, as published.
+func (c *category) liveState() live.Category {
+	lc := live.Category{Name: c.name, UnruledOthers: c.unruledOthers.Load()}
+	s := c.snap.Load()
+	switch {
+	case s == nil:
+		return lc // no file now: it serves none
+	case s.rules == nil:
+		lc.Refused = s.refused
+		return lc
+	}
+	lc.Version = s.digest
+	for _, lr := range s.rules {
+		if lr.unruled {
+			lc.Unruled = append(lc.Unruled, live.Unruled{Feature: lr.Feature, Calls: lr.stats.evaluated.Load()})
+			continue
+		}
+		r := live.Rule{
+			Feature:   lr.Feature,
+			Trigger:   lr.Trigger,
+			Line:      lr.Line,
+			Evaluated: lr.stats.evaluated.Load(),
+			Fired:     lr.stats.fired.Load(),
+			Remaining: lr.Remaining(),
+			Paused:    lr.stats.paused.Load(),
+			Sleeping:  lr.stats.sleeping.Load(),
+		}
+		if t := lr.stats.lastFired.Load(); t != 0 {
+			r.LastFired = time.Unix(0, t).UTC()
+		}
+		lc.Rules = append(lc.Rules, r)
+	}
+	sort.Slice(lc.Rules, func(i, j int) bool { return lc.Rules[i].Line < lc.Rules[j].Line })
+	sort.Slice(lc.Unruled, func(i, j int) bool { return lc.Unruled[i].Feature < lc.Unruled[j].Feature })
+	return lc
+}
+
+// LiveStatus is what Status found: per category, what each live process
+// reading it does, and the states it did not believe.
+type LiveStatus struct {
+	// Categories are the categories asked for, in the order named, or
+	// every category a live process reads, by name.
+	Categories []CategoryStatus
+	// Ignored are live states, and directories of them, that were not
+	// believed, with why: another user could have written them, or they
+	// are not live states at all.
+	Ignored []IgnoredState
+}
+
+// Category is s's status of the named category, or nil.
+func (s LiveStatus) Category(name string) *CategoryStatus {
+	for i := range s.Categories {
+		if s.Categories[i].Category == name {
+			return &s.Categories[i]
+		}
+	}
+	return nil
+}
+
+// CategoryStatus is what the live processes reading one category do
+// with it.
+type CategoryStatus struct {
+	Category string
+	// Version is the SHA-256 of the category file's content as it is
+	// now, in hex, which a process serving it shows as its Version; ""
+	// when there is no file (or it is not a regular file within
+	// MaxFileSize, which no process serves either).
+	Version string
+	// Processes are the live processes reading the category, by pid.
+	Processes []ProcessStatus
+}
+
+// Unasked reports whether live processes read the category and none of
+// them has ever asked for feature, as far as their states tell: the
+// typo case, where a rule names a feature the agent never asks. It is
+// false when no live process reads the category (nothing to tell), and
+// when a process asked for more features without a rule than its state
+// names one by one (it may have asked for this one).
+func (c CategoryStatus) Unasked(feature string) bool {
+	if len(c.Processes) == 0 {
+		return false
+	}
+	for _, p := range c.Processes {
+		if p.UnruledOthers > 0 {
+			return false
+		}
+		for _, r := range p.Rules {
+			if r.Feature == feature && r.Evaluated > 0 {
+				return false
+			}
+		}
+		for _, u := range p.Unruled {
+			if u.Feature == feature {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// ProcessStatus is one live process's state of one category.
+type ProcessStatus struct {
+	PID int
+	// Started is when the process started, by the wall clock, where the
+	// platform says (zero otherwise).
+	Started time.Time
+	// Executable is the base name of the process's executable.
+	Executable string
+	// EUID is the process's effective uid; -1 on Windows, where User is
+	// its SID.
+	EUID int
+	User string
+	// Seed is the seed of the process's chance draws: WRENCH_SEED=Seed
+	// replays its decisions.
+	Seed uint64
+	// Exact is whether the process checks the disk on every call. Such
+	// a process serves each file as it is at each call, so it is Loaded
+	// whatever Version says.
+	Exact bool
+	// Published is when the process wrote this state.
+	Published time.Time
+	// Version is the SHA-256 of the content of the file the process
+	// serves, in hex; "" when it serves none (no file, or it refuses it:
+	// then Refused says why).
+	Version string
+	Refused string
+	// Loaded is whether the process serves the file as it is now: Exact,
+	// or its Version is the category's.
+	Loaded bool
+	// Rules are the file's rules, in line order, with what each did.
+	Rules []RuleStatus
+	// Unruled are the features asked of the category that have no rule,
+	// with their calls; UnruledOthers counts the calls of further ones,
+	// past the number a process names one by one.
+	Unruled       []UnruledFeature
+	UnruledOthers uint64
+}
+
+// RuleStatus is what one rule did in one process since its line last
+// changed (an unchanged line keeps its counts across rewrites).
+type RuleStatus struct {
+	Feature   string
+	Trigger   string
+	Line      int
+	Evaluated uint64 // calls that asked for the feature
+	Fired     uint64 // calls for which a term fired
+	// Remaining is each term's remaining count, in term order;
+	// Unlimited for a term without a count.
+	Remaining []int
+	Paused    int64 // calls paused in the rule now
+	Sleeping  int64 // calls sleeping in the rule now
+	// LastFired is when a term last fired; zero if never.
+	LastFired time.Time
+}
+
+// Unlimited is a term's remaining count in RuleStatus when it has no
+// count.
+const Unlimited = rules.Unlimited
+
+// UnruledFeature is a feature asked of a category whose file has no rule
+// for it, and how many calls asked.
+type UnruledFeature struct {
+	Feature string
+	Calls   uint64
+}
+
+// IgnoredState is a live state, or a directory of them, that Status did
+// not believe, and why.
+type IgnoredState struct {
+	Path   string
+	Reason string
+}
+
+// Status reads the live state of every process reading the named
+// categories, or any category, in the wrench directory of DataDir().
+//
+// A process's state is believed as a rules file is: it must be in
+// WRENCHDIR/.live-UID, and that directory and the file owned by UID (the
+// process's effective uid) or root, writable by nobody else (on Windows:
+// the trust rules of a category file, for the current user). A state
+// describes a live process when the process with its pid started at the
+// time it gives; the state of one that has exited is never shown, and is
+// removed where the caller may remove it. A named category that no live
+// process reads is shown with no processes.
+func Status(categories ...string) (LiveStatus, error) {
+	var st LiveStatus
+	if err := needDataDir(); err != nil {
+		return st, err
+	}
+	for _, name := range categories {
+		if _, err := categoryFile(name); err != nil {
+			return st, err
+		}
+	}
+	dir := wrenchDir(DataDir())
+	found, err := live.Read(dir)
+	if err != nil {
+		return st, err
+	}
+	names := withoutRepeats(categories)
+	if len(names) == 0 {
+		read := make(map[string]bool)
+		for _, p := range found.Processes {
+			for _, c := range p.Categories {
+				if !read[c.Name] && rules.CheckCategory(c.Name) == nil {
+					read[c.Name] = true
+					names = append(names, c.Name)
+				}
+			}
+		}
+		sort.Strings(names)
+	}
+	for _, name := range names {
+		version, err := fileVersion(dir, name)
+		if err != nil {
+			return st, err
+		}
+		cs := CategoryStatus{Category: name, Version: version}
+		for _, p := range found.Processes {
+			if c := p.Category(name); c != nil {
+				cs.Processes = append(cs.Processes, processStatus(p, c, version))
+			}
+		}
+		st.Categories = append(st.Categories, cs)
+	}
+	for _, ig := range found.Ignored {
+		st.Ignored = append(st.Ignored, IgnoredState(ig))
+	}
+	return st, nil
+}
+
+// fileVersion is the SHA-256 of category's file in dir as it is now, in
+// hex, or "" when there is none a process could serve.
+func fileVersion(dir, category string) (string, error) {
+	d, err := store.OpenToLook(dir)
+	if os.IsNotExist(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", errors.Annotatef(err, "cannot read %s", category)
+	}
+	defer d.Close()
+	f, err := d.Look(category)
+	if err != nil || f.Content == nil {
+		return "", err
+	}
+	sum := sha256.Sum256(f.Content)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// processStatus is p's state of c, a category whose file is at version
+// now, as the API shows it.
+func processStatus(p *live.Process, c *live.Category, version string) ProcessStatus {
+	ps := ProcessStatus{
+		PID:           p.PID,
+		Started:       p.Started,
+		Executable:    p.Executable,
+		EUID:          p.EUID,
+		User:          p.User,
+		Seed:          p.SeedValue(),
+		Exact:         p.Exact,
+		Published:     p.Published,
+		Version:       c.Version,
+		Refused:       c.Refused,
+		Loaded:        p.Exact || c.Version == version,
+		UnruledOthers: c.UnruledOthers,
+	}
+	for _, r := range c.Rules {
+		ps.Rules = append(ps.Rules, RuleStatus(r))
+	}
+	for _, u := range c.Unruled {
+		ps.Unruled = append(ps.Unruled, UnruledFeature(u))
+	}
+	return ps
+}
+
+// Condition is what Wait waits for: WhenPaused, WhenFired or WhenLoaded.
+type Condition struct {
+	what conditionKind
+	n    int64
+}
+
+type conditionKind int
+
+const (
+	condPaused conditionKind = iota + 1
+	condFired
+	condLoaded
+)
+
+// WhenPaused is the condition that at least n calls are paused in the
+// feature's rule now, summed over every live process reading the
+// category.
+func WhenPaused(n int) Condition { return Condition{what: condPaused, n: int64(n)} }
+
+// WhenFired is the condition that the feature's rule has fired at least
+// n times since its line last changed, summed over every live process
+// reading the category. An unchanged line keeps its count across
+// rewrites (SPEC 4), and a release changes the line.
+func WhenFired(n int) Condition { return Condition{what: condFired, n: int64(n)} }
+
+// WhenLoaded is the condition that every live process reading the
+// category serves its file as it is now (see ProcessStatus.Loaded): it
+// holds at once when none reads it. The feature does not matter.
+func WhenLoaded() Condition { return Condition{what: condLoaded} }
+
+// String says what c waits for, as a message names it.
+func (c Condition) String() string {
+	switch c.what {
+	case condPaused:
+		return fmt.Sprintf("%d paused %s", c.n, plural(int(c.n), "call", "calls"))
+	case condFired:
+		return fmt.Sprintf("%d %s", c.n, plural(int(c.n), "firing", "firings"))
+	case condLoaded:
+		return "every live process reading it to serve the file as it is now"
+	}
+	return "nothing"
+}
+
+// Met reports whether c holds for feature in cs.
+func (c Condition) Met(cs CategoryStatus, feature string) bool {
+	var sum int64
+	for _, p := range cs.Processes {
+		if c.what == condLoaded {
+			if !p.Loaded {
+				return false
+			}
+			continue
+		}
+		for _, r := range p.Rules {
+			if r.Feature != feature {
+				continue
+			}
+			if c.what == condPaused {
+				sum += r.Paused
+			} else {
+				sum += int64(r.Fired)
+			}
+		}
+	}
+	return c.what == condLoaded || c.what != 0 && sum >= c.n
+}
+
+// WaitInterval is how often Wait reads the live states again: the
+// waiting side pays for the wait, not the agents.
+var WaitInterval = 20 * time.Millisecond
+
+// Wait returns once cond holds for feature in category, reading the live
+// states every WaitInterval, or when ctx is done: then the error wraps
+// ctx's (errors.Is(err, context.DeadlineExceeded) after a timeout).
+// Either way it returns the last status it read, whose Categories hold
+// category's status (with no processes when none reads it). Nothing on
+// the agents' side polls: each publishes a change within 50 ms.
+func Wait(ctx context.Context, category, feature string, cond Condition) (LiveStatus, error) {
+	if cond.what == 0 {
+		return LiveStatus{}, errors.New("wrench.Wait: no condition: use WhenPaused, WhenFired or WhenLoaded")
+	}
+	// Reading is no writing: a nowrench build waits on other processes
+	// as any build does.
+	path, err := categoryFile(category)
+	if err != nil {
+		return LiveStatus{}, err
+	}
+	if cond.what != condLoaded {
+		if err := rules.CheckFeature(feature); err != nil {
+			return LiveStatus{}, errors.Annotatef(err, "%s", path)
+		}
+	}
+	tick := time.NewTicker(WaitInterval)
+	defer tick.Stop()
+	for {
+		st, err := Status(category)
+		if err != nil {
+			return st, err
+		}
+		if cond.Met(st.Categories[0], feature) {
+			return st, nil
+		}
+		select {
+		case <-ctx.Done():
+			if cond.what == condLoaded {
+				return st, errors.Annotatef(ctx.Err(), "waiting for %s in %s", cond, category)
+			}
+			return st, errors.Annotatef(ctx.Err(), "waiting for %s in %s:%s", cond, category, feature)
+		case <-tick.C:
+		}
+	}
+}
+
+// WaitLoaded returns once every live process reading category serves its
+// file as it is now, at once when none reads it, or when ctx is done (see
+// Wait): the way to confirm a write across processes.
+func WaitLoaded(ctx context.Context, category string) (LiveStatus, error) {
+	return Wait(ctx, category, "", WhenLoaded())
 }

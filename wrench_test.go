@@ -1,6 +1,7 @@
 package wrench_test
 
 import (
+	"context"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -23,6 +24,7 @@ import (
 	gc "gopkg.in/check.v1"
 
 	"github.com/go-wrench/wrench"
+	"github.com/go-wrench/wrench/internal/live"
 	"github.com/go-wrench/wrench/internal/testdir"
 )
 
@@ -42,6 +44,11 @@ func (s *baseSuite) SetUpTest(c *gc.C) {
 	s.dir = filepath.Join(s.dataDir, "wrench")
 	c.Assert(os.Mkdir(s.dir, 0o755), gc.IsNil)
 	c.Assert(os.Chmod(s.dir, 0o755), gc.IsNil)
+	// The directory of this process's live state, made now: the
+	// publisher would make it after the first call that reads a
+	// category, changing the wrench directory's state under tests that
+	// count how often it is verified.
+	c.Assert(os.Mkdir(filepath.Join(s.dir, wrench.LiveDirName()), 0o755), gc.IsNil)
 	s.restores = nil
 	old := wrench.SetDataDir(s.dataDir)
 	wasEnabled := wrench.SetEnabled(true)
@@ -1344,12 +1351,16 @@ func (s *writerSuite) entries(c *gc.C) []string {
 	return dirEntries(c, s.dir)
 }
 
+// dirEntries lists dir, but for the directories of live states, which
+// a process reading a category makes on its own schedule.
 func dirEntries(c *gc.C, dir string) []string {
 	des, err := os.ReadDir(dir)
 	c.Assert(err, gc.IsNil)
 	names := []string{}
 	for _, de := range des {
-		names = append(names, de.Name())
+		if !strings.HasPrefix(de.Name(), wrench.LiveDirPrefix) {
+			names = append(names, de.Name())
+		}
 	}
 	sort.Strings(names)
 	return names
@@ -2103,4 +2114,396 @@ func (s *twinsSuite) TestInternalPackagesNeverImportTheRoot(c *gc.C) {
 	})
 	c.Assert(err, gc.IsNil)
 	c.Check(seen > 20, gc.Equals, true, gc.Commentf("read %d files", seen))
+}
+
+// liveSuite proves the live state (SPEC 7) of this very process: what its
+// rules do, published by its publisher and read back by Status and Wait.
+// The agents of other processes and users are e2e's.
+type liveSuite struct{ baseSuite }
+
+var _ = gc.Suite(&liveSuite{})
+
+// waitFor waits until cond holds for category's status, and returns it.
+func waitFor(c *gc.C, category, feature string, cond wrench.Condition) wrench.CategoryStatus {
+	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
+	defer cancel()
+	st, err := wrench.Wait(ctx, category, feature, cond)
+	c.Assert(err, gc.IsNil, gc.Commentf("waiting for %v of %s:%s; last status %+v", cond, category, feature, st))
+	return *st.Category(category)
+}
+
+// mine is this process's status in cs.
+func mine(c *gc.C, cs wrench.CategoryStatus) wrench.ProcessStatus {
+	for _, p := range cs.Processes {
+		if p.PID == os.Getpid() {
+			return p
+		}
+	}
+	c.Fatalf("this process is not in %+v", cs)
+	panic("unreachable")
+}
+
+// rule is p's rule for feature.
+func rule(c *gc.C, p wrench.ProcessStatus, feature string) wrench.RuleStatus {
+	for _, r := range p.Rules {
+		if r.Feature == feature {
+			return r
+		}
+	}
+	c.Fatalf("no rule for %s in %+v", feature, p)
+	panic("unreachable")
+}
+
+func (s *liveSuite) TestAProcessThatNeverSeesARulesFileWritesNothing(c *gc.C) {
+	for i := 0; i < 10; i++ {
+		c.Assert(wrench.IsActive("agent", "x"), gc.Equals, false)
+	}
+	c.Check(wrench.Publishing(), gc.Equals, false)
+	live := filepath.Join(s.dir, wrench.LiveDirName())
+	c.Check(dirEntries(c, live), gc.DeepEquals, []string{})
+	// A file in another category, never asked, changes nothing either.
+	s.writeFile(c, "other", "x\n")
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, false)
+	c.Check(wrench.Publishing(), gc.Equals, false)
+	// The first call that finds a file starts it.
+	s.writeFile(c, "agent", "x\n")
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, true)
+	c.Check(wrench.Publishing(), gc.Equals, true)
+	cs := waitFor(c, "agent", "x", wrench.WhenFired(1))
+	c.Check(cs.Processes, gc.HasLen, 1)
+	st, err := wrench.Status()
+	c.Assert(err, gc.IsNil)
+	c.Check(st.Categories, gc.HasLen, 1, gc.Commentf("only the category asked is read: %+v", st))
+}
+
+func (s *liveSuite) TestStatusShowsWhatEachRuleDoes(c *gc.C) {
+	s.writeFile(c, "agent", "# rules\nx on\ncounted 2*on->off\nhold pause\nslow sleep(1h)\n")
+	slept := make(chan struct{})
+	s.addRestore(wrench.SetSleep(func(d time.Duration, wake <-chan struct{}) {
+		select {
+		case <-slept:
+		case <-wake:
+		}
+	}))
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, true)
+	c.Assert(wrench.IsActive("agent", "counted"), gc.Equals, true)
+	for i := 0; i < 3; i++ {
+		c.Assert(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, false)
+	}
+	returned := make(chan bool, 2)
+	go func() { returned <- wrench.IsActive("agent", "hold") }()
+	go func() { returned <- wrench.IsActive("agent", "slow") }()
+	waitFor(c, "agent", "hold", wrench.WhenPaused(1))
+	cs := waitFor(c, "agent", "slow", wrench.WhenFired(1))
+	p := mine(c, cs)
+	c.Check(p.EUID, gc.Equals, os.Geteuid())
+	c.Check(p.Seed, gc.Equals, wrench.Seed())
+	c.Check(p.Exact, gc.Equals, true)
+	c.Check(p.Loaded, gc.Equals, true)
+	c.Check(p.Version, gc.Equals, cs.Version)
+	c.Check(p.Version, gc.Matches, "[0-9a-f]{64}")
+	c.Check(p.Executable, gc.Not(gc.Equals), "")
+	c.Check(p.Started.IsZero(), gc.Equals, runtime.GOOS != "linux" && runtime.GOOS != "windows")
+
+	x := rule(c, p, "x")
+	c.Check(x.Line, gc.Equals, 2)
+	c.Check(x.Fired, gc.Equals, uint64(1))
+	c.Check(x.Remaining, gc.DeepEquals, []int{wrench.Unlimited})
+	c.Check(x.LastFired.IsZero(), gc.Equals, false)
+	counted := rule(c, p, "counted")
+	c.Check(counted.Trigger, gc.Equals, "2*on->off")
+	c.Check(counted.Remaining, gc.DeepEquals, []int{1, wrench.Unlimited})
+	hold := rule(c, p, "hold")
+	c.Check(hold.Paused, gc.Equals, int64(1))
+	c.Check(hold.Fired, gc.Equals, uint64(1))
+	slow := rule(c, p, "slow")
+	c.Check(slow.Sleeping, gc.Equals, int64(1))
+	c.Check(p.Unruled, gc.HasLen, 1)
+	c.Check(p.Unruled[0].Feature, gc.Equals, "refuse-upgrade")
+	c.Check(cs.Unasked("refuse-upgrad"), gc.Equals, true)
+	c.Check(cs.Unasked("refuse-upgrade"), gc.Equals, false)
+	c.Check(cs.Unasked("x"), gc.Equals, false)
+
+	// Released, they show so.
+	close(slept)
+	c.Check(<-returned, gc.Equals, false)
+	s.writeFile(c, "agent", "# rules\nx on\ncounted 2*on->off\nhold off\nslow sleep(1h)\n")
+	c.Check(<-returned, gc.Equals, false)
+	cs = waitFor(c, "agent", "hold", wrench.WhenPaused(0))
+	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
+	defer cancel()
+	for {
+		st, err := wrench.Status("agent")
+		c.Assert(err, gc.IsNil)
+		p = mine(c, st.Categories[0])
+		if rule(c, p, "slow").Sleeping == 0 && rule(c, p, "hold").Paused == 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			c.Fatalf("the released calls still show: %+v", p)
+		case <-time.After(time.Millisecond):
+		}
+	}
+}
+
+func (s *liveSuite) TestCallsEvaluatedShowWithinASecond(c *gc.C) {
+	s.writeFile(c, "agent", "x off\n")
+	for i := 0; i < 5; i++ {
+		c.Assert(wrench.IsActive("agent", "x"), gc.Equals, false)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
+	defer cancel()
+	for {
+		st, err := wrench.Status("agent")
+		c.Assert(err, gc.IsNil)
+		if len(st.Categories[0].Processes) == 1 && rule(c, mine(c, st.Categories[0]), "x").Evaluated == 5 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			c.Fatalf("5 calls evaluated never showed: %+v", st)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+func (s *liveSuite) TestFiredCountsSinceTheLineLastChanged(c *gc.C) {
+	s.writeFile(c, "agent", "x on\n")
+	for i := 0; i < 3; i++ {
+		c.Assert(wrench.IsActive("agent", "x"), gc.Equals, true)
+	}
+	waitFor(c, "agent", "x", wrench.WhenFired(3))
+	// Another feature's edit keeps x's count.
+	s.writeFile(c, "agent", "x on\ny on\n")
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, true)
+	waitFor(c, "agent", "x", wrench.WhenFired(4))
+	// A change of x's line starts it afresh.
+	s.writeFile(c, "agent", "x 5*on\ny on\n")
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, true)
+	// The new line's state may be published before its firing is.
+	r := waitRule(c, "agent", "x", func(r wrench.RuleStatus) bool { return r.Trigger == "5*on" && r.Fired > 0 })
+	c.Check(r.Fired, gc.Equals, uint64(1))
+	c.Check(r.Remaining, gc.DeepEquals, []int{4})
+}
+
+// waitRule waits until this process's rule for feature of category is
+// published in a state that ok accepts, and returns it.
+func waitRule(c *gc.C, category, feature string, ok func(wrench.RuleStatus) bool) wrench.RuleStatus {
+	deadline := time.Now().Add(failAfter)
+	for {
+		st, err := wrench.Status(category)
+		c.Assert(err, gc.IsNil)
+		for _, p := range st.Categories[0].Processes {
+			for _, r := range p.Rules {
+				if p.PID == os.Getpid() && r.Feature == feature && ok(r) {
+					return r
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			c.Fatalf("waited %v for %s:%s; last status %+v", failAfter, category, feature, st)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func (s *liveSuite) TestFeaturesAskedWithoutARuleAreBounded(c *gc.C) {
+	s.writeFile(c, "agent", "x on\n")
+	for i := 0; i < 40; i++ {
+		c.Assert(wrench.IsActive("agent", fmt.Sprintf("f%02d", i)), gc.Equals, false)
+	}
+	c.Assert(wrench.IsActive("agent", "f39"), gc.Equals, false)
+	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
+	defer cancel()
+	for {
+		st, err := wrench.Status("agent")
+		c.Assert(err, gc.IsNil)
+		if cs := st.Categories[0]; len(cs.Processes) == 1 && mine(c, cs).UnruledOthers == 9 {
+			p := mine(c, cs)
+			c.Check(p.Unruled, gc.HasLen, 32)
+			c.Check(p.Unruled[0], gc.Equals, wrench.UnruledFeature{Feature: "f00", Calls: 1})
+			c.Check(cs.Unasked("never"), gc.Equals, false, gc.Commentf("past the bound, nobody can tell"))
+			return
+		}
+		select {
+		case <-ctx.Done():
+			c.Fatalf("never saw 32 features and 9 more calls: %+v", st)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+func (s *liveSuite) TestDisablingAndMovingRemoveTheState(c *gc.C) {
+	s.writeFile(c, "agent", "x on\n")
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, true)
+	waitFor(c, "agent", "x", wrench.WhenFired(1))
+	state := filepath.Join(s.dir, wrench.LiveDirName(), strconv.Itoa(os.Getpid()))
+	_, err := os.Stat(state)
+	c.Assert(err, gc.IsNil)
+
+	wrench.SetEnabled(false)
+	c.Check(wrench.Publishing(), gc.Equals, false)
+	_, err = os.Stat(state)
+	c.Check(os.IsNotExist(err), gc.Equals, true)
+	st, err := wrench.Status("agent")
+	c.Assert(err, gc.IsNil)
+	c.Check(st.Categories[0].Processes, gc.HasLen, 0)
+
+	// Enabled again, it publishes again what it reads.
+	wrench.SetEnabled(true)
+	c.Check(wrench.Publishing(), gc.Equals, true)
+	waitFor(c, "agent", "x", wrench.WhenFired(1))
+
+	wrench.SetDataDir(tempDir(c))
+	c.Check(wrench.Publishing(), gc.Equals, false)
+	_, err = os.Stat(state)
+	c.Check(os.IsNotExist(err), gc.Equals, true)
+}
+
+// forge writes a live state for this process in a data directory where it
+// reads nothing (so its own publisher never overwrites it), serving
+// version of category, in exact mode or not.
+func (s *liveSuite) forge(c *gc.C, category, version string, exact bool) {
+	p := live.Self()
+	p.Seed = "1"
+	p.Exact = exact
+	p.Categories = []live.Category{{Name: category, Version: version}}
+	data, err := live.Encode(&p)
+	c.Assert(err, gc.IsNil)
+	path := filepath.Join(s.dir, wrench.LiveDirName(), strconv.Itoa(p.PID))
+	c.Assert(os.WriteFile(path+".new", data, 0o644), gc.IsNil)
+	c.Assert(os.Chmod(path+".new", 0o644), gc.IsNil)
+	c.Assert(renameOver(path+".new", path), gc.IsNil)
+}
+
+func (s *liveSuite) TestLoadedIsTheFileAsItIsNow(c *gc.C) {
+	// No live process reads it: loaded at once.
+	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
+	defer cancel()
+	_, err := wrench.WaitLoaded(ctx, "agent")
+	c.Assert(err, gc.IsNil)
+
+	c.Assert(wrench.Set("agent", "x", "on"), gc.IsNil)
+	st, err := wrench.Status("agent")
+	c.Assert(err, gc.IsNil)
+	now := st.Categories[0].Version
+	c.Assert(now, gc.Matches, "[0-9a-f]{64}")
+
+	// A process serving an older version is not loaded; a timeout says so.
+	s.forge(c, "agent", "old", false)
+	short, cancelShort := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancelShort()
+	st, err = wrench.WaitLoaded(short, "agent")
+	c.Check(errors.Is(err, context.DeadlineExceeded), gc.Equals, true, gc.Commentf("%v", err))
+	c.Check(err, gc.ErrorMatches, "waiting for every live process reading it to serve the file as it is now in agent: context deadline exceeded")
+	c.Assert(st.Categories[0].Processes, gc.HasLen, 1)
+	c.Check(st.Categories[0].Processes[0].Loaded, gc.Equals, false)
+
+	// One in exact mode serves the file as it is at its next call.
+	s.forge(c, "agent", "old", true)
+	_, err = wrench.WaitLoaded(ctx, "agent")
+	c.Check(err, gc.IsNil)
+	// One serving this version is loaded.
+	s.forge(c, "agent", now, false)
+	_, err = wrench.WaitLoaded(ctx, "agent")
+	c.Check(err, gc.IsNil)
+	// With no file, one serving none is loaded.
+	c.Assert(wrench.Clear("agent"), gc.IsNil)
+	_, err = wrench.WaitLoaded(short, "agent")
+	c.Check(err, gc.NotNil)
+	s.forge(c, "agent", "", false)
+	_, err = wrench.WaitLoaded(ctx, "agent")
+	c.Check(err, gc.IsNil)
+}
+
+func (s *liveSuite) TestWaitArguments(c *gc.C) {
+	ctx := context.Background()
+	_, err := wrench.Wait(ctx, "agent", "x", wrench.Condition{})
+	c.Check(err, gc.ErrorMatches, "wrench.Wait: no condition: .*")
+	_, err = wrench.Wait(ctx, "../agent", "x", wrench.WhenPaused(1))
+	c.Check(err, gc.ErrorMatches, `.*invalid category name.*|.*category.*`)
+	_, err = wrench.Wait(ctx, "agent", "a b", wrench.WhenFired(1))
+	c.Check(err, gc.NotNil)
+	_, err = wrench.Status("../x")
+	c.Check(err, gc.NotNil)
+	wrench.SetDataDir(filepath.Join(s.dataDir, "missing"))
+	_, err = wrench.Status()
+	c.Check(err, gc.ErrorMatches, ".*missing.*")
+}
+
+func (s *liveSuite) TestPublishingRacesNothing(c *gc.C) {
+	// Many calls of several categories firing, pausing and asking for
+	// features without rules, while the state is published and read:
+	// the race detector's test.
+	s.writeFile(c, "a", "x 50%on\ny 3*on->repeat\n")
+	s.writeFile(c, "b", "x on\n")
+	stop := askConcurrently(4, func() error {
+		wrench.IsActive("a", "x")
+		wrench.IsActive("a", "y")
+		wrench.IsActive("a", "nope")
+		wrench.IsActive("b", "x")
+		return nil
+	})
+	defer stop()
+	waitFor(c, "a", "y", wrench.WhenFired(100))
+	waitFor(c, "b", "x", wrench.WhenFired(100))
+	s.writeFile(c, "a", "x 50%on\ny 3*on->repeat\nz on\n")
+	waitFor(c, "a", "y", wrench.WhenFired(200))
+	c.Assert(stop(), gc.IsNil)
+}
+
+func (s *liveSuite) TestListCheckAndClearLeaveLiveStatesAlone(c *gc.C) {
+	s.writeFile(c, "agent", "x on\n")
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, true)
+	waitFor(c, "agent", "x", wrench.WhenFired(1))
+	files, err := wrench.List()
+	c.Assert(err, gc.IsNil)
+	c.Assert(files, gc.HasLen, 1)
+	c.Check(files[0].Category, gc.Equals, "agent")
+	report, err := wrench.Check()
+	c.Assert(err, gc.IsNil)
+	c.Check(report.OK(), gc.Equals, true, gc.Commentf("%+v", report))
+	c.Check(report.Files, gc.HasLen, 1)
+	c.Assert(wrench.Clear(), gc.IsNil)
+	c.Check(wrench.Clear(wrench.LiveDirName()), gc.ErrorMatches, ".*")
+	_, err = os.Stat(filepath.Join(s.dir, wrench.LiveDirName(), strconv.Itoa(os.Getpid())))
+	c.Check(err, gc.IsNil, gc.Commentf("clear removed the live state"))
+	// The file is gone: the process serves none, and says so.
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, false)
+	deadline := time.Now().Add(failAfter)
+	for {
+		st, err := wrench.Status("agent")
+		c.Assert(err, gc.IsNil)
+		if p := mine(c, st.Categories[0]); p.Version == "" {
+			c.Check(p.Loaded, gc.Equals, true)
+			c.Check(st.Categories[0].Version, gc.Equals, "")
+			return
+		}
+		if time.Now().After(deadline) {
+			c.Fatalf("the file's removal never showed: %+v", st)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func (s *liveSuite) TestSetDataDirToTheSameDirectoryKeepsTheStateShown(c *gc.C) {
+	s.writeFile(c, "agent", "x on\n")
+	// Each SetDataDir stops one publisher as calls start the next: the
+	// one stopping removes only the file it wrote.
+	stop := askConcurrently(2, func() error {
+		wrench.IsActive("agent", "x")
+		return nil
+	})
+	defer stop()
+	for i := 0; i < 20; i++ {
+		wrench.SetDataDir(s.dataDir)
+	}
+	c.Assert(stop(), gc.IsNil)
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, true)
+	cs := waitFor(c, "agent", "x", wrench.WhenFired(1))
+	c.Check(mine(c, cs).PID, gc.Equals, os.Getpid())
+	// And it stays: no late removal by a stopped publisher.
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, true)
+	waitFor(c, "agent", "x", wrench.WhenFired(2))
 }

@@ -190,17 +190,17 @@ func (s *trustSuite) TestDirectorySymlink(c *gc.C) {
 	c.Assert(os.WriteFile(filepath.Join(real, "agent"), []byte("x\n"), 0o644), gc.IsNil)
 	c.Assert(os.Symlink(real, s.dir), gc.IsNil)
 	s.refused(c, s.dir, "is a symbolic link, not a directory", func() {
-		c.Assert(os.Remove(s.dir), gc.IsNil)
+		c.Assert(os.RemoveAll(s.dir), gc.IsNil)
 		c.Assert(os.Rename(real, s.dir), gc.IsNil)
 	})
 }
 
 func (s *trustSuite) TestWrenchDirectoryIsAFile(c *gc.C) {
-	c.Assert(os.Remove(s.dir), gc.IsNil)
+	c.Assert(os.RemoveAll(s.dir), gc.IsNil)
 	c.Assert(os.WriteFile(s.dir, []byte("x\n"), 0o644), gc.IsNil)
 	path := filepath.Join(s.dir, "agent")
 	s.refused(c, path, "cannot be opened: not a directory", func() {
-		c.Assert(os.Remove(s.dir), gc.IsNil)
+		c.Assert(os.RemoveAll(s.dir), gc.IsNil)
 		c.Assert(os.Mkdir(s.dir, 0o755), gc.IsNil)
 		s.writeFile(c, "agent", "x\n")
 	})
@@ -208,7 +208,7 @@ func (s *trustSuite) TestWrenchDirectoryIsAFile(c *gc.C) {
 
 func (s *trustSuite) TestNoDirectoryNoFile(c *gc.C) {
 	c.Check(wrench.IsActive("agent", "x"), gc.Equals, false)
-	c.Assert(os.Remove(s.dir), gc.IsNil)
+	c.Assert(os.RemoveAll(s.dir), gc.IsNil)
 	c.Check(wrench.IsActive("agent", "x"), gc.Equals, false)
 	c.Check(s.logged(loggo.ERROR, ""), gc.HasLen, 0)
 	c.Check(s.logged(loggo.TRACE, "no file "+filepath.Join(s.dir, "agent")), gc.HasLen, 2)
@@ -327,7 +327,7 @@ func (s *trustSuite) TestTrustedDirectoryReplacedBySymlink(c *gc.C) {
 	real := s.moveAway(c)
 	c.Assert(os.Symlink(real, s.dir), gc.IsNil)
 	s.refused(c, s.dir, "is a symbolic link, not a directory", func() {
-		c.Assert(os.Remove(s.dir), gc.IsNil)
+		c.Assert(os.RemoveAll(s.dir), gc.IsNil)
 		c.Assert(os.Rename(real, s.dir), gc.IsNil)
 	})
 }
@@ -468,7 +468,7 @@ func (s *euidSuite) TestUnopenableFileIsRefusedOncePerState(c *gc.C) {
 	c.Check(trues, gc.Equals, 3)
 	log := agent.stop()
 	c.Check(strings.Count(log, "ERROR"), gc.Equals, 1, gc.Commentf("log: %s", log))
-	c.Check(log, gc.Matches, `(?s).* ERROR wrench \S+ refusing `+regexp.QuoteMeta(path)+`: cannot be opened: permission denied\n`)
+	c.Check(log, gc.Matches, `(?s).* ERROR wrench \S+ refusing `+regexp.QuoteMeta(path)+`: cannot be opened: permission denied\n.*`)
 }
 
 func (s *countSuite) TestRefusalSeenStartsFresh(c *gc.C) {
@@ -502,7 +502,7 @@ func mode(c *gc.C, path string) os.FileMode {
 }
 
 func (s *writerSuite) TestModesDoNotDependOnTheUmask(c *gc.C) {
-	c.Assert(os.Remove(s.dir), gc.IsNil)
+	c.Assert(os.RemoveAll(s.dir), gc.IsNil)
 	withUmask(0o077, func() {
 		c.Assert(wrench.Set("agent", "a", ""), gc.IsNil)
 		c.Assert(wrench.Apply("other", []byte("b\n")), gc.IsNil)
@@ -520,7 +520,7 @@ func (s *writerSuite) TestModesDoNotDependOnTheUmask(c *gc.C) {
 }
 
 func (s *writerSuite) TestUmaskZeroGivesNoMoreThan0755(c *gc.C) {
-	c.Assert(os.Remove(s.dir), gc.IsNil)
+	c.Assert(os.RemoveAll(s.dir), gc.IsNil)
 	withUmask(0, func() {
 		c.Assert(wrench.Set("agent", "a", ""), gc.IsNil)
 	})
@@ -667,7 +667,7 @@ func (s *writerSuite) TestMakingTheDirectoryNeverChmodsOneSwappedIn(c *gc.C) {
 	// Between making the wrench directory and setting its mode, whoever
 	// owns the data directory swaps in another user's directory, closed
 	// to others and holding a file. Its mode must stay as it was.
-	c.Assert(os.Remove(s.dir), gc.IsNil)
+	c.Assert(os.RemoveAll(s.dir), gc.IsNil)
 	victim := filepath.Join(s.dataDir, "victim")
 	c.Assert(os.Mkdir(victim, 0o700), gc.IsNil)
 	c.Assert(os.Chmod(victim, 0o700), gc.IsNil)
@@ -953,7 +953,7 @@ func (s *checkSuite) TestNothingThere(c *gc.C) {
 	c.Check(r.Files, gc.DeepEquals, []wrench.FileReport{{Category: "agent", Path: filepath.Join(s.dir, "agent")}})
 	c.Check(r.OK(), gc.Equals, true)
 
-	c.Assert(os.Remove(s.dir), gc.IsNil)
+	c.Assert(os.RemoveAll(s.dir), gc.IsNil)
 	r, err = wrench.Check("agent", "agent")
 	c.Assert(err, gc.IsNil)
 	c.Check(r.Directory, gc.Equals, wrench.DirectoryReport{Path: s.dir})
@@ -1392,4 +1392,29 @@ func (s *trustSuite) pauseTwoCalls(c *gc.C) chan bool {
 	s.waitFirings(c, "agent:x: pause fired", 2)
 	nothingReturned(c, answers)
 	return answers
+}
+
+// A file refused by its mode (unix) after it was read shows in the live
+// state with why.
+func (s *liveSuite) TestARefusedFileIsShownWithWhy(c *gc.C) {
+	path := s.writeFile(c, "agent", "x on\n")
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, true)
+	waitFor(c, "agent", "x", wrench.WhenFired(1))
+	c.Assert(os.Chmod(path, 0o646), gc.IsNil)
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, false)
+	deadline := time.Now().Add(failAfter)
+	for {
+		st, err := wrench.Status("agent")
+		c.Assert(err, gc.IsNil)
+		if p := mine(c, st.Categories[0]); p.Refused != "" {
+			c.Check(p.Refused, gc.Matches, `is writable by others \(mode 0646\)|.*`)
+			c.Check(p.Version, gc.Equals, "")
+			c.Check(p.Rules, gc.HasLen, 0)
+			return
+		}
+		if time.Now().After(deadline) {
+			c.Fatalf("the refusal never showed: %+v", st)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

@@ -21,6 +21,8 @@ type event struct {
 	EUID    int      `json:"euid,omitempty"`
 	Round   int      `json:"round,omitempty"`
 	Fired   []string `json:"fired,omitempty"`
+	Point   string   `json:"point,omitempty"`
+	Active  bool     `json:"active,omitempty"`
 	Level   string   `json:"level,omitempty"`
 	Message string   `json:"message,omitempty"`
 }
@@ -39,10 +41,16 @@ type agentProcess struct {
 // startAgent runs testagent as the user acct, with its data directory at
 // dataDir, asking about points (CATEGORY:FEATURE) each round.
 func startAgent(c *gc.C, bin, dataDir string, acct account, points ...string) *agentProcess {
+	return startAgentEnv(c, bin, dataDir, acct, nil, points...)
+}
+
+// startAgentEnv is startAgent with more variables in the agent's
+// environment, as NAME=VALUE.
+func startAgentEnv(c *gc.C, bin, dataDir string, acct account, env []string, points ...string) *agentProcess {
 	a := &agentProcess{events: make(chan event), stderr: &lockedBuffer{}}
 	a.cmd = exec.Command(bin, append([]string{"-datadir", dataDir}, points...)...)
 	a.cmd.Dir = "/"
-	a.cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=/"}
+	a.cmd.Env = append([]string{"PATH=/usr/bin:/bin", "HOME=/"}, env...)
 	a.cmd.SysProcAttr = &syscall.SysProcAttr{
 		Credential: &syscall.Credential{Uid: uint32(acct.uid), Gid: uint32(acct.gid), Groups: []uint32{}},
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"runtime"
 	"strconv"
+	"time"
 
 	"github.com/juju/errors"
 
@@ -41,6 +42,11 @@ type options struct {
 	uid      int
 	uidGiven bool
 	owner    string
+
+	wait     waitFlag         // --wait[=D] of the writers
+	condName string           // wait's condition flag: paused, fired or loaded
+	cond     wrench.Condition // wait's condition
+	timeout  time.Duration    // wait's --timeout
 }
 
 // checkArgs says whether args fit the command's synopsis.
@@ -98,9 +104,15 @@ Counts live in each process that reads the file, and a rule whose line is
 unchanged keeps them: setting one feature never restarts another's, and
 setting a spent rule to the same trigger leaves it spent. To re-arm it, set
 a different trigger, or unset it and set it again once the process has
-read the file without it, or restart the process.`,
+read the file without it, or restart the process.
+
+When live processes read CATEGORY and none has ever asked for FEATURE, set
+warns on stderr (and still writes, exit 0): most likely the feature, or
+the agent, has a typo ("wrench status" shows what they ask). It says
+nothing when no live process reads CATEGORY.` + waitHelp,
 		min: 2, max: 3,
-		run: func(e *env, _ *options, args []string) error {
+		flags: waitFlags,
+		run: func(e *env, o *options, args []string) error {
 			trigger := ""
 			if len(args) == 3 {
 				// Most likely an unset shell variable: refuse rather
@@ -110,7 +122,11 @@ read the file without it, or restart the process.`,
 				}
 				trigger = args[2]
 			}
-			return wrench.Set(args[0], args[1], trigger)
+			warnUnasked(e, args[0], args[1])
+			if err := wrench.Set(args[0], args[1], trigger); err != nil {
+				return err
+			}
+			return written(e, o, args[0])
 		},
 		trigger: true,
 		writes:  true,
@@ -120,10 +136,14 @@ read the file without it, or restart the process.`,
 		summary: "remove FEATURE's line",
 		help: `Removes FEATURE's lines from the CATEGORY file, keeping every other line.
 A feature that is not there is not an error, and nothing is written. Like
-set, it refuses to edit a file IsActive would not trust.`,
+set, it refuses to edit a file IsActive would not trust.` + waitHelp,
 		min: 2, max: 2,
-		run: func(e *env, _ *options, args []string) error {
-			return wrench.Unset(args[0], args[1])
+		flags: waitFlags,
+		run: func(e *env, o *options, args []string) error {
+			if err := wrench.Unset(args[0], args[1]); err != nil {
+				return err
+			}
+			return written(e, o, args[0])
 		},
 		writes: true,
 	}, {
@@ -138,14 +158,18 @@ form, so "release c f" twice writes "2*off->pause". A process that reads
 the file throughout lets exactly the sum through; one that starts later
 lets K through. "wrench set CATEGORY FEATURE pause" pauses every call again
 and starts the sum from 0. It is an error if FEATURE has no rule, or its
-rule has no pause.`,
+rule has no pause.` + waitHelp,
 		min: 2, max: 3,
-		run: func(e *env, _ *options, args []string) error {
+		flags: waitFlags,
+		run: func(e *env, o *options, args []string) error {
 			n, err := releaseCount(args)
 			if err != nil {
 				return err
 			}
-			return wrench.Release(args[0], args[1], n)
+			if err := wrench.Release(args[0], args[1], n); err != nil {
+				return err
+			}
+			return written(e, o, args[0])
 		},
 		validate: func(args []string) error {
 			_, err := releaseCount(args)
@@ -159,14 +183,18 @@ rule has no pause.`,
 		summary: "replace the CATEGORY file with the rules on stdin",
 		help: `Reads rules from stdin and makes them the whole CATEGORY file, after
 checking every line as IsActive parses it. On any problem nothing is
-written, and the error names the first as file:line.`,
+written, and the error names the first as file:line.` + waitHelp,
 		min: 1, max: 1,
-		run: func(e *env, _ *options, args []string) error {
+		flags: waitFlags,
+		run: func(e *env, o *options, args []string) error {
 			rules, err := io.ReadAll(io.LimitReader(e.stdin, wrench.MaxFileSize+1))
 			if err != nil {
 				return err
 			}
-			return wrench.Apply(args[0], rules)
+			if err := wrench.Apply(args[0], rules); err != nil {
+				return err
+			}
+			return written(e, o, args[0])
 		},
 		writes:     true,
 		readsStdin: true,
@@ -178,10 +206,15 @@ written, and the error names the first as file:line.`,
 or not IsActive would trust them. A file that is not there is not an error.
 An entry it cannot remove (a directory where a category file would be) does
 not stop it: it removes every file it can, then reports each entry it could
-not, and exits 1.`,
+not, and exits 1. It leaves the directories of live states (.live-UID)
+alone: they belong to the processes writing them.` + waitHelp,
 		min: 0, max: -1,
-		run: func(e *env, _ *options, args []string) error {
-			return wrench.Clear(args...)
+		flags: waitFlags,
+		run: func(e *env, o *options, args []string) error {
+			if err := wrench.Clear(args...); err != nil {
+				return err
+			}
+			return written(e, o, args...)
 		},
 		writes: true,
 	}, {
@@ -261,7 +294,7 @@ exactly why not. Exits 1 if it found a problem. --uid is unix only.`,
 			}
 			return err
 		},
-	}, {
+	}, statusCommand, waitCommand, {
 		name:    "cloud-init",
 		args:    "[--owner USER[:GROUP]] CATEGORY",
 		summary: "print a #cloud-config that arms CATEGORY with the rules on stdin at first boot",

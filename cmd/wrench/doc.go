@@ -1,19 +1,22 @@
 // Command wrench drops, changes and inspects the rule files that make
 // wrench.IsActive fail on purpose.
 //
-//	wrench [--datadir DIR] set     CATEGORY FEATURE [TRIGGER]
-//	wrench [--datadir DIR] unset   CATEGORY FEATURE
-//	wrench [--datadir DIR] release CATEGORY FEATURE [N]
-//	wrench [--datadir DIR] apply   CATEGORY            # rules from stdin
-//	wrench [--datadir DIR] clear   [CATEGORY...]
+//	wrench [--datadir DIR] set     CATEGORY FEATURE [TRIGGER]  [--wait[=D]]
+//	wrench [--datadir DIR] unset   CATEGORY FEATURE            [--wait[=D]]
+//	wrench [--datadir DIR] release CATEGORY FEATURE [N]        [--wait[=D]]
+//	wrench [--datadir DIR] apply   CATEGORY                    [--wait[=D]]  # rules from stdin
+//	wrench [--datadir DIR] clear   [CATEGORY...]               [--wait[=D]]
 //	wrench [--datadir DIR] list    [--json] [CATEGORY...]
 //	wrench [--datadir DIR] check   [--json] [--uid UID] [CATEGORY...]
+//	wrench [--datadir DIR] status  [--json] [CATEGORY...]
+//	wrench [--datadir DIR] wait    CATEGORY FEATURE (--paused N | --fired N | --loaded) [--timeout D]
 //	wrench [--datadir DIR] cloud-init [--owner USER[:GROUP]] CATEGORY  # rules from stdin
 //	wrench help [COMMAND|triggers|fleet]
 //	wrench --version
 //
 // Each subcommand is one call of the Go API in package wrench (Set, Unset,
-// Release, Apply, Clear, List, Check, CheckUser and CloudConfig), so the command and a Go
+// Release, Apply, Clear, List, Check, CheckUser, Status, Wait, WaitLoaded
+// and CloudConfig), so the command and a Go
 // test harness do exactly the same thing, through the parser and trust
 // rules IsActive itself uses. --datadir defaults to $WRENCH_DATADIR when
 // that is set, else to the library's default data directory (/var/lib on
@@ -30,6 +33,14 @@
 // "wrench help set", "wrench help release" and "wrench help triggers" show
 // the trigger language. --version prints the module version ("(devel)"
 // when the build did not record one), the Go version and the platform.
+//
+// status shows what every live process reading a category does with its
+// rules (SPEC 7); wait blocks until calls are paused at a rule, it has
+// fired, or every live process serves the file as it is now, exiting 1
+// with the last state seen on timeout; --wait on a write waits for the
+// latter (30s unless --wait=D), at once when no live process reads the
+// category, and exits 1 on timeout with the write standing. set warns on
+// stderr of a feature no live process reading the category has asked for.
 //
 // Exit status: 0 done; 1 the operation failed, or check found a problem; 2
 // the command line is wrong (unknown command or flag, missing or extra

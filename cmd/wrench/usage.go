@@ -21,11 +21,22 @@ FEATURE [TRIGGER] [# comment].
 
 Commands:
 `)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	// A synopsis past longSynopsis has a line of its own, with its
+	// summary under it, so the others' column stays narrow.
+	width := 0
 	for _, c := range commands {
-		fmt.Fprintf(tw, "  %s %s\t%s\n", c.name, c.args, c.summary)
+		if n := len(c.name) + 1 + len(c.args); n <= longSynopsis && n > width {
+			width = n
+		}
 	}
-	tw.Flush()
+	for _, c := range commands {
+		synopsis := c.name + " " + c.args
+		if len(synopsis) > longSynopsis {
+			fmt.Fprintf(w, "  %s\n  %-*s  %s\n", synopsis, width, "", c.summary)
+			continue
+		}
+		fmt.Fprintf(w, "  %-*s  %s\n", width, synopsis, c.summary)
+	}
 	fmt.Fprintf(w, `
 Options:
   --datadir DIR  the data directory: rules are in DIR/wrench (default %s)
@@ -53,6 +64,10 @@ is wrong; over --host, 3 some target was unreachable or timed out. Run
 the trigger language, and "wrench help fleet" for --host.
 `, dataDirDefault())
 }
+
+// longSynopsis is the length past which a command's synopsis has the
+// program's usage line to itself.
+const longSynopsis = 48
 
 // triggerHelp is the trigger language, as help set, help release and
 // help triggers show it.
@@ -173,6 +188,9 @@ func printCommandUsage(w io.Writer, c *command) {
 		name, usage := flag.UnquoteUsage(f)
 		if name != "" {
 			name = " " + name
+		}
+		if f.Name == "wait" {
+			name = "[=D]" // optional: a bare --wait waits 30s
 		}
 		if f.Name == "datadir" {
 			name = " DIR"

@@ -10,6 +10,13 @@
 //	{"kind":"ready","uid":1001,"euid":1001}          once, at start
 //	{"kind":"log","level":"ERROR","message":"..."}  each entry of the wrench logger
 //	{"kind":"round","round":3,"fired":["c:f"]}      after each round
+//	{"kind":"returned","point":"c:f","active":true} after a call "go" started
+//
+// A line "go CATEGORY:FEATURE" instead asks about that point once, on a
+// goroutine of its own, and says when the call returns: the way a test
+// holds several calls paused at once and sees which one a release lets
+// go. A line "off" calls wrench.SetEnabled(false), which wakes every held
+// call and removes the agent's live state; it answers {"kind":"off"}.
 //
 // Logs and rounds share one stream, written in the order they happen, so a
 // reader that has seen round N has seen everything wrench logged up to it.
@@ -39,6 +46,8 @@ type event struct {
 	EUID    int      `json:"euid,omitempty"`
 	Round   int      `json:"round,omitempty"`
 	Fired   []string `json:"fired,omitempty"`
+	Point   string   `json:"point,omitempty"`
+	Active  bool     `json:"active,omitempty"`
 	Level   string   `json:"level,omitempty"`
 	Message string   `json:"message,omitempty"`
 }
@@ -89,6 +98,17 @@ func main() {
 	out.emit(event{Kind: "ready", UID: os.Getuid(), EUID: os.Geteuid()})
 	in := bufio.NewScanner(os.Stdin)
 	for round := 1; in.Scan(); round++ {
+		if arg, ok := strings.CutPrefix(in.Text(), "go "); ok {
+			round--
+			goAsk(out, arg)
+			continue
+		}
+		if in.Text() == "off" {
+			round--
+			wrench.SetEnabled(false)
+			out.emit(event{Kind: "off"})
+			continue
+		}
 		fired := []string{}
 		for _, p := range points {
 			if wrench.IsActive(p.category, p.feature) {
@@ -97,6 +117,20 @@ func main() {
 		}
 		out.emit(event{Kind: "round", Round: round, Fired: fired})
 	}
+}
+
+// goAsk asks about the point arg once, on a goroutine of its own, and
+// says when the call returns.
+func goAsk(out *output, arg string) {
+	ps, err := parsePoints([]string{arg})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "testagent: %v\n", err)
+		os.Exit(2)
+	}
+	go func() {
+		active := wrench.IsActive(ps[0].category, ps[0].feature)
+		out.emit(event{Kind: "returned", Point: arg, Active: active})
+	}()
 }
 
 // parsePoints reads CATEGORY:FEATURE arguments.

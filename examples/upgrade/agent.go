@@ -27,10 +27,17 @@ const (
 	// stageFails, when active, makes a stage of switching versions fail.
 	// It is asked before each stage, which makes it the place to pause.
 	stageFails = "stage-fails"
+	// hookPrefix and a hook's name are the point asked before the agent
+	// runs that hook: "hook-install", say.
+	hookPrefix = "hook-"
 )
 
 // stages are what an agent does, in order, to switch to a new version.
 var stages = []string{"stop-workers", "swap-binary", "start-workers"}
+
+// hooks are what an agent runs after an upgrade, all at once, each on a
+// goroutine of its own, in whatever order they get there.
+var hooks = []string{"install", "config-changed", "start"}
 
 // agent is the state of one agent process.
 type agent struct {
@@ -42,15 +49,15 @@ type agent struct {
 // runAgent is an agent process: it runs version 1 and answers the
 // coordinator's requests, one a line on stdin, with one line each on
 // stdout. Every entry of the wrench logger goes to stdout too, as a line
-// starting with "log", so the coordinator sees what wrench did when.
+// starting with "log", for the reader to see; the coordinator learns what
+// the agent's rules are doing from its live state (wrench.Status and
+// wrench.Wait), not from its log.
 func runAgent(dataDir string) error {
 	out := &lineWriter{w: os.Stdout}
 	if _, err := loggo.ReplaceDefaultWriter(out); err != nil {
 		return errors.Annotate(err, "capturing the wrench log")
 	}
-	// DEBUG shows every firing, not just the first of each rule, which is
-	// how the coordinator sees each pause.
-	loggo.GetLogger("wrench").SetLogLevel(loggo.DEBUG)
+	loggo.GetLogger("wrench").SetLogLevel(loggo.INFO)
 	wrench.SetDataDir(dataDir)
 
 	a := &agent{out: out, version: 1}
@@ -71,6 +78,8 @@ func runAgent(dataDir string) error {
 			a.out.send("aborted", strconv.Itoa(a.version))
 		case "status":
 			a.out.send("status", fmt.Sprintf("%d %d", a.version, a.prepared))
+		case "hooks":
+			a.runHooks()
 		default:
 			return errors.Errorf("bad request %q", in.Text())
 		}
@@ -109,6 +118,23 @@ func (a *agent) commit() {
 	}
 	a.version, a.prepared = a.prepared, 0
 	a.out.send("done", strconv.Itoa(a.version))
+}
+
+// runHooks runs every hook at once, each on a goroutine of its own, and
+// says as each one runs and when all have.
+func (a *agent) runHooks() {
+	var wg sync.WaitGroup
+	for _, hook := range hooks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// A pause here holds this hook, and only this one.
+			wrench.IsActive(category, hookPrefix+hook)
+			a.out.send("hook", hook)
+		}()
+	}
+	wg.Wait()
+	a.out.send("hooks-done", strconv.Itoa(len(hooks)))
 }
 
 // lineWriter writes "KIND TEXT" lines. It is also the agent's loggo

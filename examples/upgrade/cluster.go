@@ -66,9 +66,23 @@ func startAgent(self, name, dataDir string) (*agentProcess, error) {
 // whose kind is one of replies. Lines before it go to onOther, or are
 // shown when it is nil; wrench's own log lines below INFO are not shown.
 func (a *agentProcess) request(req string, replies []string, onOther func(message) error) (message, error) {
-	if _, err := fmt.Fprintln(a.stdin, req); err != nil {
-		return message{}, errors.Annotatef(err, "asking %s to %s", a.name, req)
+	if err := a.send(req); err != nil {
+		return message{}, err
 	}
+	return a.await(req, replies, onOther)
+}
+
+// send sends the agent a request, without waiting for its reply.
+func (a *agentProcess) send(req string) error {
+	if _, err := fmt.Fprintln(a.stdin, req); err != nil {
+		return errors.Annotatef(err, "asking %s to %s", a.name, req)
+	}
+	return nil
+}
+
+// await returns the agent's next line whose kind is one of replies, to
+// the request req: see request.
+func (a *agentProcess) await(req string, replies []string, onOther func(message) error) (message, error) {
 	timeout := time.NewTimer(patience)
 	defer timeout.Stop()
 	for {

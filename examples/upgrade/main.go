@@ -13,7 +13,14 @@
 //  2. make another agent's download fail two times out of three: the
 //     upgrade is retried and goes through on the third attempt;
 //  3. pause the third agent before each stage of its switch and release
-//     it one stage at a time.
+//     it one stage at a time;
+//  4. hold every hook of the first agent, which it runs all at once, and
+//     release them one at a time in an order the coordinator chooses:
+//     the "manual mode" a test harness drives.
+//
+// The coordinator sees what each agent's rules are doing through the
+// agents' live state (wrench.Wait and wrench.Status, as "wrench wait" and
+// "wrench status" do), never by reading their logs or sleeping.
 //
 // It says what happens at each step and exits 0 when every step went as
 // expected, 1 otherwise. It removes its temporary files and agents when

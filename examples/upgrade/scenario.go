@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 )
@@ -37,10 +36,11 @@ func (ck *checker) expectVersions(cl *cluster, version int) error {
 	return nil
 }
 
-// scenario runs the three steps, each arming a wrench with the wrench
-// command, running an upgrade, and checking what came of it.
+// scenario runs the four steps, each arming a wrench with the wrench
+// command, running an upgrade (or the agent's hooks), and checking what
+// came of it.
 func scenario(cl *cluster, ck *checker) error {
-	for _, step := range []func(*cluster, *checker) error{refuseStep, retryStep, pauseStep} {
+	for _, step := range []func(*cluster, *checker) error{refuseStep, retryStep, pauseStep, hooksStep} {
 		say("")
 		if err := step(cl, ck); err != nil {
 			return err
@@ -101,38 +101,85 @@ func pauseStep(cl *cluster, ck *checker) error {
 	if err := cl.wrenchCommand("    ", a3, "set", category, stageFails, "pause"); err != nil {
 		return err
 	}
-	var reached, held []string
-	pauseFired := fmt.Sprintf("%s:%s: pause fired", category, stageFails)
+	var heldAt []string
 	onCommit := func(a *agentProcess, m message) error {
-		if a != a3 {
+		if a != a3 || m.kind != "stage" {
 			a.show(m)
 			return nil
 		}
-		switch {
-		case m.kind == "stage":
-			reached = append(reached, m.text)
-			say("    agent-3 reaches the %s stage.", m.text)
-		case m.kind == "log" && strings.Contains(m.text, pauseFired) && len(reached) > 0:
-			// wrench logs each firing just before the call pauses: the
-			// agent is held now, and the release is what lets it on.
-			stage := reached[len(reached)-1]
-			held = append(held, stage)
-			say("    agent-3 is paused at %s:%s, before %s. The operator lets it through once:", category, stageFails, stage)
-			return cl.wrenchCommand("      ", a3, "release", category, stageFails)
-		default:
-			a.show(m)
+		say("    agent-3 reaches the %s stage.", m.text)
+		// Its live state shows the call held. The first stage's is the
+		// "pause" line's first firing; after a release the line is
+		// "K*off->pause", whose off lets the released call through and
+		// whose pause holds this one: its second firing.
+		fired := 2
+		if len(heldAt) == 0 {
+			fired = 1
 		}
-		return nil
+		if err := held(a3, stageFails, fired); err != nil {
+			return err
+		}
+		heldAt = append(heldAt, m.text)
+		say("    agent-3 is paused at %s:%s, before %s. The operator lets it through once:", category, stageFails, m.text)
+		return cl.wrenchCommand("      ", a3, "release", category, stageFails)
 	}
 	o, err := cl.upgrade(3, 1, onCommit)
 	if err != nil {
 		return err
 	}
-	ck.expect(o.done && slices.Equal(held, stages),
+	ck.expect(o.done && slices.Equal(heldAt, stages),
 		"agent-3 paused before each of its stages (%s) and went on only when released", strings.Join(stages, ", "))
 	if err := ck.expectVersions(cl, 3); err != nil {
 		return err
 	}
 	say("  The operator clears agent-3's wrenches:")
 	return cl.wrenchCommand("    ", a3, "clear")
+}
+
+// hooksStep: manual mode. Every hook of agent-1 is held, and released one
+// at a time in an order the coordinator chooses, as a test harness would
+// to try an order the agent rarely runs in.
+func hooksStep(cl *cluster, ck *checker) error {
+	say("Step 4: manual mode: agent-1 runs its %s hooks at once; each is held, then released in an order chosen here.", strings.Join(hooks, ", "))
+	a1 := cl.agent("agent-1")
+	say("  The operator holds every hook (set warns that agent-1 has never asked for them: it has not run a hook yet;")
+	say("  a typo in a feature would look the same):")
+	for _, hook := range hooks {
+		if err := cl.wrenchCommand("    ", a1, "set", category, hookPrefix+hook, "pause"); err != nil {
+			return err
+		}
+	}
+	say("  The coordinator asks agent-1 to run its hooks, and waits until all three are held:")
+	if err := a1.send("hooks"); err != nil {
+		return err
+	}
+	for _, hook := range hooks {
+		if err := held(a1, hookPrefix+hook, 1); err != nil {
+			return err
+		}
+	}
+	if err := cl.wrenchCommand("    ", a1, "wait", category, hookPrefix+"start", "--paused", "1"); err != nil {
+		return err
+	}
+	order := []string{"start", "install", "config-changed"}
+	say("  The coordinator releases them in the order %s:", strings.Join(order, ", "))
+	var ran []string
+	for _, hook := range order {
+		if err := cl.wrenchCommand("    ", a1, "release", category, hookPrefix+hook); err != nil {
+			return err
+		}
+		// Only the released hook can go on: the agent says when it ran.
+		m, err := a1.await("hooks", []string{"hook"}, nil)
+		if err != nil {
+			return err
+		}
+		say("    agent-1 ran its %s hook.", m.text)
+		ran = append(ran, m.text)
+	}
+	if _, err := a1.await("hooks", []string{"hooks-done"}, nil); err != nil {
+		return err
+	}
+	ck.expect(slices.Equal(ran, order), "agent-1 ran its hooks in the order released: %s", strings.Join(order, ", "))
+	say("  The operator clears agent-1's wrenches:")
+	return cl.wrenchCommand("    ", a1, "clear")
 }

@@ -1,0 +1,230 @@
+//go:build unix
+
+package live
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+
+	gc "gopkg.in/check.v1"
+)
+
+// otherUID owns files in tests that need an owner who is neither the
+// process's user nor root. No account need exist for it.
+const otherUID = 12345
+
+// readSuite writes states by hand and reads them.
+type readSuite struct {
+	dir  string // the wrench directory
+	mine string // this user's directory of states in it
+}
+
+var _ = gc.Suite(&readSuite{})
+
+func (s *readSuite) SetUpTest(c *gc.C) {
+	s.dir = filepath.Join(tempDir(c), "wrench")
+	c.Assert(os.Mkdir(s.dir, 0o755), gc.IsNil)
+	c.Assert(os.Chmod(s.dir, 0o755), gc.IsNil)
+	s.mine = filepath.Join(s.dir, DirName())
+	c.Assert(os.Mkdir(s.mine, 0o755), gc.IsNil)
+	c.Assert(os.Chmod(s.mine, 0o755), gc.IsNil)
+}
+
+func needRoot(c *gc.C) {
+	if os.Geteuid() != 0 {
+		c.Skip("needs root to chown files to another uid")
+	}
+}
+
+// write writes p as a state named name in dir, mode 0644.
+func write(c *gc.C, dir, name string, p *Process) string {
+	data, err := Encode(p)
+	c.Assert(err, gc.IsNil)
+	path := filepath.Join(dir, name)
+	c.Assert(os.WriteFile(path, data, 0o644), gc.IsNil)
+	c.Assert(os.Chmod(path, 0o644), gc.IsNil)
+	return path
+}
+
+// self is this process's state, with a category.
+func self() *Process {
+	p := Self()
+	p.Seed = "7"
+	p.Categories = []Category{{Name: "agent", Version: "v"}}
+	return &p
+}
+
+func (s *readSuite) read(c *gc.C) Found {
+	f, err := Read(s.dir)
+	c.Assert(err, gc.IsNil)
+	return f
+}
+
+func (s *readSuite) TestTrustedStateOfALiveProcess(c *gc.C) {
+	write(c, s.mine, strconv.Itoa(os.Getpid()), self())
+	f := s.read(c)
+	c.Assert(f.Ignored, gc.HasLen, 0)
+	c.Assert(f.Processes, gc.HasLen, 1)
+	c.Check(f.Processes[0].PID, gc.Equals, os.Getpid())
+	c.Check(f.Processes[0].Categories[0].Name, gc.Equals, "agent")
+}
+
+func (s *readSuite) TestNoWrenchDirectoryNoState(c *gc.C) {
+	f, err := Read(filepath.Join(s.dir, "nothing"))
+	c.Assert(err, gc.IsNil)
+	c.Check(f, gc.DeepEquals, Found{})
+}
+
+func (s *readSuite) TestStateOfAnExitedProcessIsRemoved(c *gc.C) {
+	// A process that ran and was reaped: its pid names no process now.
+	cmd := exec.Command("true")
+	c.Assert(cmd.Run(), gc.IsNil)
+	p := self()
+	p.PID = cmd.Process.Pid
+	path := write(c, s.mine, strconv.Itoa(p.PID), p)
+	litter := filepath.Join(s.mine, "."+strconv.Itoa(p.PID)+".tmp-1")
+	c.Assert(os.WriteFile(litter, nil, 0o600), gc.IsNil)
+	f := s.read(c)
+	c.Check(f.Processes, gc.HasLen, 0)
+	c.Check(f.Ignored, gc.HasLen, 0)
+	for _, gone := range []string{path, litter} {
+		_, err := os.Stat(gone)
+		c.Check(os.IsNotExist(err), gc.Equals, true, gc.Commentf("%s", gone))
+	}
+}
+
+func (s *readSuite) TestAPidUsedAgainIsAnotherProcess(c *gc.C) {
+	// This very pid, with another start time: the process that wrote it
+	// has exited, and the pid is someone else's now.
+	p := self()
+	p.Start = "1"
+	path := write(c, s.mine, strconv.Itoa(p.PID), p)
+	f := s.read(c)
+	c.Check(f.Processes, gc.HasLen, 0)
+	_, err := os.Stat(path)
+	c.Check(os.IsNotExist(err), gc.Equals, true)
+}
+
+func (s *readSuite) TestStatesOthersCouldHaveWrittenAreIgnored(c *gc.C) {
+	pid := strconv.Itoa(os.Getpid())
+	path := write(c, s.mine, pid, self())
+	for _, t := range []struct {
+		mode   os.FileMode
+		reason string
+	}{
+		{0o664, "is writable by its group (mode 0664)"},
+		{0o646, "is writable by others (mode 0646)"},
+	} {
+		c.Assert(os.Chmod(path, t.mode), gc.IsNil)
+		f := s.read(c)
+		c.Check(f.Processes, gc.HasLen, 0)
+		c.Check(f.Ignored, gc.DeepEquals, []Ignored{{Path: path, Reason: t.reason}})
+	}
+	c.Assert(os.Chmod(path, 0o644), gc.IsNil)
+	c.Assert(os.Chmod(s.mine, 0o775), gc.IsNil)
+	f := s.read(c)
+	c.Check(f.Processes, gc.HasLen, 0)
+	c.Check(f.Ignored, gc.DeepEquals, []Ignored{{Path: s.mine, Reason: "is writable by its group (mode 0775)"}})
+	c.Assert(os.Chmod(s.mine, 0o755), gc.IsNil)
+	c.Check(s.read(c).Processes, gc.HasLen, 1)
+}
+
+func (s *readSuite) TestOwnersMustBeTheProcessUserOrRoot(c *gc.C) {
+	needRoot(c)
+	pid := strconv.Itoa(os.Getpid())
+	path := write(c, s.mine, pid, self())
+	c.Assert(os.Chown(path, otherUID, 0), gc.IsNil)
+	f := s.read(c)
+	c.Check(f.Processes, gc.HasLen, 0)
+	c.Check(f.Ignored, gc.DeepEquals, []Ignored{{Path: path, Reason: "is owned by uid 12345, not by uid 0 or root"}})
+
+	// A state in another user's directory, owned by that user, that
+	// claims a process of root: ignored, it names the wrong user.
+	theirs := filepath.Join(s.dir, DirPrefix+strconv.Itoa(otherUID))
+	c.Assert(os.Mkdir(theirs, 0o755), gc.IsNil)
+	c.Assert(os.Chown(theirs, otherUID, 0), gc.IsNil)
+	c.Assert(os.Remove(path), gc.IsNil)
+	forged := write(c, theirs, pid, self())
+	c.Assert(os.Chown(forged, otherUID, 0), gc.IsNil)
+	f = s.read(c)
+	c.Check(f.Processes, gc.HasLen, 0)
+	c.Check(f.Ignored, gc.DeepEquals, []Ignored{{Path: forged, Reason: "describes a process of uid 0, but is in the directory of uid 12345"}})
+
+	// One that says it is of that user, but names a live process of
+	// root: the process is not theirs.
+	p := self()
+	p.EUID = otherUID
+	forged = write(c, theirs, pid, p)
+	c.Assert(os.Chown(forged, otherUID, 0), gc.IsNil)
+	f = s.read(c)
+	c.Check(f.Ignored, gc.DeepEquals, []Ignored{{Path: forged, Reason: "names pid " + pid + ", which runs as uid 0, not uid 12345"}})
+
+	// The directory owned by a third user: ignored as a whole.
+	c.Assert(os.Chown(theirs, otherUID+1, 0), gc.IsNil)
+	f = s.read(c)
+	c.Check(f.Ignored, gc.DeepEquals, []Ignored{{Path: theirs, Reason: "is owned by uid 12346, not by uid 12345 or root"}})
+}
+
+func (s *readSuite) TestWhatIsNotAStateIsIgnored(c *gc.C) {
+	pid := strconv.Itoa(os.Getpid())
+	// A symbolic link where a state would be, or a directory of states.
+	target := write(c, s.mine, "target", self())
+	c.Assert(os.Remove(target), gc.IsNil)
+	c.Assert(os.Symlink("/etc/passwd", filepath.Join(s.mine, pid)), gc.IsNil)
+	linkDir := filepath.Join(s.dir, DirPrefix+"4242")
+	c.Assert(os.Symlink(s.mine, linkDir), gc.IsNil)
+	c.Assert(os.WriteFile(filepath.Join(s.dir, DirPrefix+"x"), nil, 0o644), gc.IsNil)
+	c.Assert(os.WriteFile(filepath.Join(s.mine, "garbage"), nil, 0o644), gc.IsNil)
+	f := s.read(c)
+	c.Check(f.Processes, gc.HasLen, 0)
+	c.Check(f.Ignored, gc.HasLen, 4)
+	reasons := map[string]string{}
+	for _, ig := range f.Ignored {
+		reasons[ig.Path] = ig.Reason
+	}
+	c.Check(reasons, gc.DeepEquals, map[string]string{
+		filepath.Join(s.mine, pid):          "is a symbolic link, not a regular file",
+		filepath.Join(s.mine, "garbage"):    "is not named for a pid",
+		linkDir:                             "is a symbolic link, not a directory",
+		filepath.Join(s.dir, DirPrefix+"x"): "is not named .live-UID",
+	})
+	// A file that is not a state, or names another pid.
+	c.Assert(os.Remove(filepath.Join(s.mine, pid)), gc.IsNil)
+	c.Assert(os.WriteFile(filepath.Join(s.mine, pid), []byte("hello"), 0o644), gc.IsNil)
+	c.Assert(os.Chmod(filepath.Join(s.mine, pid), 0o644), gc.IsNil)
+	p := self()
+	p.PID = 1
+	write(c, s.mine, "2", p)
+	f = s.read(c)
+	reasons = map[string]string{}
+	for _, ig := range f.Ignored {
+		reasons[ig.Path] = ig.Reason
+	}
+	c.Check(reasons[filepath.Join(s.mine, "2")], gc.Equals, "describes pid 1, but is named 2")
+	c.Check(reasons[filepath.Join(s.mine, pid)], gc.Equals, "is not a live state: invalid character 'h' looking for beginning of value")
+}
+
+func (s *readSuite) TestStateDirectoryAnotherUserOwnsIsNotWrittenIn(c *gc.C) {
+	needRoot(c)
+	c.Assert(os.Chown(s.mine, otherUID, 0), gc.IsNil)
+	err := writeState(s.mine, "1", []byte("{}"))
+	c.Check(err, gc.ErrorMatches, ".* is owned by uid 12345, not by uid 0 or root, so no reader would trust a state in it")
+}
+
+func (s *readSuite) TestNoStateIsWrittenThroughASymbolicLink(c *gc.C) {
+	elsewhere := tempDir(c)
+	c.Assert(os.Remove(s.mine), gc.IsNil)
+	c.Assert(os.Symlink(elsewhere, s.mine), gc.IsNil)
+	err := writeState(s.mine, "1", []byte("{}"))
+	c.Check(err, gc.ErrorMatches, ".* is a symbolic link, not a directory, so no reader would trust a state in it")
+	entries, err := os.ReadDir(elsewhere)
+	c.Assert(err, gc.IsNil)
+	c.Check(entries, gc.HasLen, 0)
+	// Nor removed through one.
+	c.Assert(os.WriteFile(filepath.Join(elsewhere, "1"), nil, 0o644), gc.IsNil)
+	c.Check(removeState(s.mine, "1"), gc.NotNil)
+	_, err = os.Stat(filepath.Join(elsewhere, "1"))
+	c.Check(err, gc.IsNil)
+}
