@@ -3,6 +3,7 @@
 package e2e_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -17,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	gc "gopkg.in/check.v1"
 )
@@ -535,4 +537,108 @@ func sortedStrings(names []string) []string {
 // fileOwner is the uid that owns fi.
 func fileOwner(fi os.FileInfo) int {
 	return int(fi.Sys().(*syscall.Stat_t).Uid)
+}
+
+// TestStatusAndWaitAcrossTargets: a harness waits until a hook is held on
+// any of three servers, whichever it is, then sees which one in status and
+// releases it there. Each server runs an agent of its own.
+func (s *fleetSuite) TestStatusAndWaitAcrossTargets(c *gc.C) {
+	agentBin := goBuild(c, "github.com/go-wrench/wrench/e2e/testagent", filepath.Join(s.work, "testagent"))
+	hosts := s.hosts[:3]
+	targets := targetsOf(hosts)
+	r := s.wrench(c, "", append(hostArgs(targets...), "set", category, "start-hook", "pause")...)
+	c.Assert(r.status, gc.Equals, 0, s.comment(r))
+
+	var agents []*agentProcess
+	for _, h := range hosts {
+		a := startAgent(c, agentBin, h.dataDir, s.acct, category+":unused")
+		defer a.stop(c)
+		agents = append(agents, a)
+	}
+	// Only the second server's agent reaches the hook, and is held there.
+	held := agents[1]
+	held.goAsk(c, category+":start-hook")
+
+	args := append(hostArgs(targets...), "--any", "wait", category, "start-hook", "--paused", "1", "--timeout", patience.String())
+	r = s.wrench(c, "", args...)
+	c.Assert(r.status, gc.Equals, 0, s.comment(r))
+	c.Check(r.stdout, gc.Equals, targets[0]+": stopped: another target met the condition first\n"+
+		targets[1]+": ok\n"+
+		targets[2]+": stopped: another target met the condition first\n")
+	held.noneReturned(c)
+	// The stopped targets' remote ends ended with their connections.
+	deadline := time.Now().Add(patience)
+	for len(remoteEnds(c, s.acct)) > 0 {
+		c.Assert(time.Now().Before(deadline), gc.Equals, true, gc.Commentf("remote ends still running: %v", remoteEnds(c, s.acct)))
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	// Status over the three, as JSON: only the second shows a held call,
+	// by the agent that is running there.
+	r = s.wrench(c, "", append(hostArgs(targets...), "--json", "status", category)...)
+	c.Assert(r.status, gc.Equals, 0, s.comment(r))
+	var report []struct {
+		Target  string `json:"target"`
+		Outcome string `json:"outcome"`
+		Result  struct {
+			Categories []struct {
+				Processes []struct {
+					PID   int `json:"pid"`
+					Rules []struct {
+						Feature string `json:"feature"`
+						Paused  int64  `json:"paused"`
+					} `json:"rules"`
+				} `json:"processes"`
+			} `json:"categories"`
+		} `json:"result"`
+	}
+	c.Assert(json.Unmarshal([]byte(r.stdout), &report), gc.IsNil, s.comment(r))
+	c.Assert(report, gc.HasLen, 3)
+	for i, t := range report {
+		c.Check(t.Target, gc.Equals, targets[i])
+		c.Check(t.Outcome, gc.Equals, "ok")
+		paused := int64(0)
+		var pids []int
+		for _, cs := range t.Result.Categories {
+			for _, p := range cs.Processes {
+				pids = append(pids, p.PID)
+				for _, rule := range p.Rules {
+					paused += rule.Paused
+				}
+			}
+		}
+		if i == 1 {
+			c.Check(pids, gc.DeepEquals, []int{held.cmd.Process.Pid}, s.comment(r))
+			c.Check(paused, gc.Equals, int64(1), s.comment(r))
+		} else {
+			c.Check(paused, gc.Equals, int64(0), s.comment(r))
+		}
+	}
+
+	// Released on that server only, the held call goes on.
+	r = s.wrench(c, "", "--host", targets[1], "release", category, "start-hook")
+	c.Assert(r.status, gc.Equals, 0, s.comment(r))
+	c.Check(held.returned(c), gc.Equals, category+":start-hook")
+}
+
+// remoteEnds are the pids of the fleet's remote ends ("wrench __fleet")
+// running as acct.
+func remoteEnds(c *gc.C, acct account) []int {
+	procs, err := os.ReadDir("/proc")
+	c.Assert(err, gc.IsNil)
+	var pids []int
+	for _, p := range procs {
+		pid, err := strconv.Atoi(p.Name())
+		if err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", p.Name(), "cmdline"))
+		if err != nil || !bytes.Contains(cmdline, []byte("\x00__fleet")) {
+			continue
+		}
+		if fi, err := os.Stat(filepath.Join("/proc", p.Name())); err == nil && fileOwner(fi) == acct.uid {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
