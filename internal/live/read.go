@@ -2,10 +2,48 @@ package live
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/juju/errors"
 )
+
+// Read reads the state of every live process in wrenchDir: each
+// directory of states there (DirPrefix and a user: a uid on unix, a SID
+// on Windows) is read by the platform's readUserDir. A state is believed
+// when its directory and file pass the trust rules of a category file
+// for a process of that user (on unix: owned by the uid or root, writable
+// by nobody else; on Windows: owned by this user, SYSTEM or
+// Administrators, no one else may write them), and it describes a
+// process of that user that runs now with the pid and start time it
+// gives. The state of a process that has exited is removed where this
+// process may remove it, and never shown. A wrench directory that does
+// not exist holds none.
+func Read(wrenchDir string) (Found, error) {
+	var f Found
+	d, err := os.Open(wrenchDir)
+	if os.IsNotExist(err) {
+		return f, nil
+	}
+	if err != nil {
+		return f, errors.Annotatef(err, "cannot read live state")
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return f, errors.Annotatef(err, "cannot read live state in %s", wrenchDir)
+	}
+	for _, name := range names {
+		if strings.HasPrefix(name, DirPrefix) {
+			readUserDir(&f, filepath.Join(wrenchDir, name), strings.TrimPrefix(name, DirPrefix))
+		}
+	}
+	f.sort()
+	return f, nil
+}
 
 // Found is what Read found in a wrench directory.
 type Found struct {

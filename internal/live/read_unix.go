@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/juju/errors"
 	"golang.org/x/sys/unix"
 
 	"github.com/go-wrench/wrench/internal/sys"
@@ -21,36 +20,6 @@ import (
 // on what a hostile file costs. (Windows reads a state as a category
 // file, within trust.MaxFileSize.)
 const maxStateSize = 4 << 20
-
-// Read reads the state of every live process in wrenchDir. A state is
-// believed when its directory, WRENCHDIR/.live-UID, and the file are owned
-// by UID or root and writable by nobody else, as IsActive requires of a
-// category file for a process running as UID, and it describes a process
-// of UID that runs now with the pid and start time it gives. The state of
-// a process that has exited is removed where this process may remove it,
-// and never shown. A wrench directory that does not exist holds none.
-func Read(wrenchDir string) (Found, error) {
-	var f Found
-	d, err := os.Open(wrenchDir)
-	if os.IsNotExist(err) {
-		return f, nil
-	}
-	if err != nil {
-		return f, errors.Annotatef(err, "cannot read live state")
-	}
-	names, err := d.Readdirnames(-1)
-	d.Close()
-	if err != nil {
-		return f, errors.Annotatef(err, "cannot read live state in %s", wrenchDir)
-	}
-	for _, name := range names {
-		if strings.HasPrefix(name, DirPrefix) {
-			readUserDir(&f, filepath.Join(wrenchDir, name), strings.TrimPrefix(name, DirPrefix))
-		}
-	}
-	f.sort()
-	return f, nil
-}
 
 // readUserDir reads the states in path, the directory of user's states.
 func readUserDir(f *Found, path, user string) {

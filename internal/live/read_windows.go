@@ -10,37 +10,6 @@ import (
 	"github.com/go-wrench/wrench/internal/store"
 )
 
-// Read reads the state of every live process in wrenchDir. On Windows a
-// state is believed when its directory, WRENCHDIR\.live-SID, and the file
-// pass the trust rules of a category file for this user (owned by this
-// user, SYSTEM or Administrators, and no one else may write them), hold
-// at most a category file's size limit, and describe a process of SID
-// that runs now with the pid and creation time it gives. The state of a
-// process that has exited is removed where this user may, and never
-// shown. A wrench directory that does not exist holds none.
-func Read(wrenchDir string) (Found, error) {
-	var f Found
-	d, err := os.Open(wrenchDir)
-	if os.IsNotExist(err) {
-		return f, nil
-	}
-	if err != nil {
-		return f, errors.Annotatef(err, "cannot read live state")
-	}
-	names, err := d.Readdirnames(-1)
-	d.Close()
-	if err != nil {
-		return f, errors.Annotatef(err, "cannot read live state in %s", wrenchDir)
-	}
-	for _, name := range names {
-		if strings.HasPrefix(name, DirPrefix) {
-			readUserDir(&f, filepath.Join(wrenchDir, name), strings.TrimPrefix(name, DirPrefix))
-		}
-	}
-	f.sort()
-	return f, nil
-}
-
 // readUserDir reads the states in path, the directory of user's states.
 func readUserDir(f *Found, path, user string) {
 	d, err := store.OpenToLook(path)
