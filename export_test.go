@@ -128,3 +128,11 @@ var LockNameFor = store.LockName
 
 // SetLockWait sets how long a writer waits for the directory's lock.
 var SetLockWait = store.SetLockWait
+
+// SetDeafWatchers makes watchers ignore every event and tick while on, so
+// that in watched mode only Sync and this process's writers change what
+// IsActive sees.
+func SetDeafWatchers(on bool) (restore func()) {
+	old := deafWatchers.Swap(on)
+	return func() { deafWatchers.Store(old) }
+}

@@ -25,6 +25,7 @@ import (
 	"github.com/go-wrench/wrench/internal/store"
 	"github.com/go-wrench/wrench/internal/sys"
 	"github.com/go-wrench/wrench/internal/trust"
+	"github.com/go-wrench/wrench/internal/watch"
 )
 
 // logger is where wrench says what it refused, skipped and fired.
@@ -49,6 +50,11 @@ var (
 	// seed is where every rule's chance draws start: WRENCH_SEED when
 	// the environment gives one, random otherwise.
 	seed = seedFromEnvironment()
+
+	// exact is whether every call looks at the disk itself (exact mode)
+	// rather than answering from the watched snapshot: WRENCH_EXACT=1 in
+	// the environment at start-up, or SetExact.
+	exact atomic.Bool
 )
 
 // SeedVariable is the environment variable that fixes the seed of chance
@@ -82,6 +88,7 @@ func seedFromEnvironment() uint64 {
 }
 
 func init() {
+	exact.Store(os.Getenv(ExactVariable) == "1")
 	enabled.Store(true)
 	ch := make(chan struct{})
 	wake.Store(&ch)
@@ -121,6 +128,7 @@ func SetEnabled(on bool) (previous bool) {
 	case !on && previous:
 		enabled.Store(false)
 		close(*wake.Load())
+		inUse.Load().stopWatching()
 		logger.Tracef("disabled: IsActive is false until SetEnabled(true)")
 	}
 	return previous
@@ -148,6 +156,58 @@ func DataDir() string {
 	return inUse.Load().dataDir
 }
 
+// ExactVariable is the environment variable that chooses exact mode: with
+// WRENCH_EXACT=1 every IsActive looks at the disk itself.
+const ExactVariable = "WRENCH_EXACT"
+
+// SetExact chooses how IsActive sees the disk, for the whole process, and
+// returns the previous choice.
+//
+// By default (watched mode) IsActive answers from a snapshot of the
+// category files it has verified, kept fresh by a watcher: one goroutine
+// and one fsnotify watch per process, started by the first enabled call.
+// A write this process makes through Set, Unset, Release, Apply or Clear
+// is seen by its very next call; a write by another process as soon as
+// the watcher hears of it (well under a millisecond while a CPU is free),
+// and within a second whatever happens, for the watcher also looks at
+// every category twice a second; Sync waits for every earlier change.
+//
+// In exact mode (SetExact(true), or WRENCH_EXACT=1 in the environment at
+// start-up) every call looks at the disk itself: a change between two
+// calls changes the second answer, at the price of one or two system
+// calls per call. Exact mode is also what a process falls back to when
+// the platform or the process cannot watch (no inotify instance left,
+// say), which is logged once at WARNING with the reason.
+//
+// Both modes apply the very same trust checks to what they read: the
+// snapshot never holds a rule the per-call check would have refused when
+// the file was read. Turning exact mode on stops the watcher; turning it
+// off lets the next call start one.
+func SetExact(on bool) (previous bool) {
+	switchMu.Lock()
+	defer switchMu.Unlock()
+	previous = exact.Swap(on)
+	if on && !previous {
+		inUse.Load().stopWatching()
+	}
+	return previous
+}
+
+// Sync returns once every change made to the wrench directory before it
+// was called is visible to this process's IsActive: it looks at every
+// category this process has asked about, as the watcher would. In exact
+// mode, or before the first call, it has nothing to do: those calls look
+// at the disk themselves. Tests that change files by other means than
+// this package's writers call it before they ask.
+func Sync() {
+	dd := inUse.Load()
+	dd.watchMu.Lock()
+	defer dd.watchMu.Unlock()
+	if dd.watcher != nil {
+		dd.verify(nil, true)
+	}
+}
+
 // wrenchDir is the directory holding the category files.
 func wrenchDir(dataDir string) string {
 	return filepath.Join(dataDir, "wrench")
@@ -157,13 +217,8 @@ func wrenchDir(dataDir string) string {
 func isActive(categoryName, feature string) bool {
 	for {
 		dd := inUse.Load()
-		cat := dd.category(categoryName)
-		if cat == nil {
-			return false
-		}
-		snap := cat.current(dd)
+		cat, snap := dd.lookup(categoryName)
 		if snap == nil {
-			cat.forget() // a gap: the rules read next start fresh
 			return false
 		}
 		cat.markRead()
@@ -180,6 +235,218 @@ func isActive(categoryName, feature string) bool {
 		if !again {
 			return active
 		}
+	}
+}
+
+// lookup returns the category named and its usable snapshot, or a nil
+// snapshot when there is nothing to honour.
+//
+// Watched, it costs a load of the view and one lookup in it, and writes
+// nothing shared; only a name never asked before takes the slow path
+// (unseen). Exact, it looks at the disk (see category.current); the first
+// such call in watched mode starts the watcher instead.
+func (dd *dataDirState) lookup(name string) (*category, *snapshot) {
+	v := dd.view.Load()
+	if v == nil {
+		if dd.exactMode() {
+			return dd.lookupExact(name)
+		}
+		if v = dd.startWatching(); v == nil {
+			return dd.lookupExact(name)
+		}
+	}
+	cat, ok := v.categories[name]
+	if !ok {
+		cat = dd.unseen(name)
+	}
+	if cat == nil {
+		return nil, nil
+	}
+	return cat, cat.snap.Load().usable()
+}
+
+// lookupExact is lookup in exact mode: what is on disk now.
+func (dd *dataDirState) lookupExact(name string) (*category, *snapshot) {
+	cat := dd.category(name)
+	if cat == nil {
+		return nil, nil
+	}
+	snap := cat.current(dd)
+	if snap == nil {
+		cat.forget() // a gap: the rules read next start fresh
+		return nil, nil
+	}
+	return cat, snap
+}
+
+// exactMode reports whether this process's calls look at the disk
+// themselves (SetExact, WRENCH_EXACT=1, or no watch could be placed)
+// rather than answer from the watched snapshot.
+func (dd *dataDirState) exactMode() bool {
+	return exact.Load() || dd.cannotWatch.Load()
+}
+
+// deafWatchers makes watchers ignore what they hear, so that only Sync
+// and this process's own writes change a snapshot: tests set it to prove
+// they call Sync wherever watched mode needs it.
+var deafWatchers atomic.Bool
+
+// rescanInterval is how often the watcher looks at every category
+// whatever the events said: half the one second a change may take at
+// worst, so a late tick on a loaded machine still keeps the bound.
+const rescanInterval = 500 * time.Millisecond
+
+// view is what a watched call looks a category up in: every category the
+// data directory state remembers (see dataDirState.categories), with a nil
+// for each bad name already logged. It never changes once published; a
+// name asked for the first time publishes a new one. The snapshot of
+// each category is kept fresh in place by the watcher, so a change to a
+// file needs no new view.
+//
+// Categories without a file are in it too, so that a call of a category
+// with no file and a call of one with rules cost the same one lookup, and
+// a bad name is told from a good one without checking it again.
+type view struct {
+	categories map[string]*category
+}
+
+// startWatching starts the watcher, unless this process looks at the disk
+// on every call, wrench is disabled, or the state is retired, and returns
+// the view it published, or nil. It verifies every category it remembers
+// itself before it returns, so the view answers right at once.
+func (dd *dataDirState) startWatching() *view {
+	dd.watchMu.Lock()
+	defer dd.watchMu.Unlock()
+	if v := dd.view.Load(); v != nil {
+		return v
+	}
+	if dd.retired || !enabled.Load() || dd.exactMode() {
+		return nil
+	}
+	var w *watch.Watcher
+	w, err := watch.Start(watch.Config{
+		DataDir:  dd.dataDir,
+		Dir:      dd.wrenchDir,
+		Interval: rescanInterval,
+		Wanted:   func(name string) bool { return rules.CheckCategory(name) == nil },
+		Report: func(ch watch.Changes) {
+			dd.watchMu.Lock()
+			defer dd.watchMu.Unlock()
+			if dd.watcher == w && !deafWatchers.Load() { // not stopped meanwhile
+				dd.verify(ch.Names, ch.All)
+			}
+		},
+	})
+	if err != nil {
+		dd.cannotWatch.Store(true)
+		logger.Warningf("%v: every IsActive call looks at %s itself, as with %s=1", err, dd.wrenchDir, ExactVariable)
+		return nil
+	}
+	dd.watcher = w
+	done := make(chan struct{})
+	dd.watchDone.Store(&done)
+	dd.verify(nil, true)
+	return dd.publishView()
+}
+
+// stopWatching stops the watcher, if one runs, and wakes the calls paused
+// on its events, which go back to looking at the disk themselves.
+func (dd *dataDirState) stopWatching() {
+	dd.watchMu.Lock()
+	w := dd.watcher
+	dd.watcher = nil
+	dd.view.Store(nil)
+	if done := dd.watchDone.Swap(nil); done != nil {
+		close(*done)
+	}
+	dd.watchMu.Unlock()
+	if w != nil {
+		w.Close() // outside watchMu, which its last report may be waiting for
+	}
+}
+
+// unseen is lookup for a name not in the view: it remembers the name (or
+// logs it once, when it is bad), verifies a new category's file, and
+// publishes a view holding it. Past the bounds on what is remembered it
+// answers without remembering, as exact mode does.
+func (dd *dataDirState) unseen(name string) *category {
+	cat := dd.category(name)
+	key := memoKey(name)
+	if _, remembered := dd.categories.Load(key); !remembered {
+		return cat
+	}
+	dd.watchMu.Lock()
+	defer dd.watchMu.Unlock()
+	if v := dd.view.Load(); v == nil || dd.watcher == nil {
+		// Stopped meanwhile: look as exact mode does.
+		if cat != nil && cat.current(dd) == nil {
+			cat.forget()
+		}
+		return cat
+	} else if _, ok := v.categories[key]; ok {
+		return cat // published by another call meanwhile
+	}
+	if cat != nil {
+		cat.verify(dd)
+	}
+	dd.publishView()
+	return cat
+}
+
+// publishView publishes a view of every category remembered now. Callers
+// hold watchMu.
+func (dd *dataDirState) publishView() *view {
+	v := &view{categories: map[string]*category{}}
+	dd.categories.Range(func(k, c any) bool {
+		v.categories[k.(string)] = c.(*category)
+		return true
+	})
+	dd.view.Store(v)
+	return v
+}
+
+// verify looks at the named categories' files again, or at every
+// remembered category's when all is true, with exactly the checks of a
+// call in exact mode. Names not remembered are not asked by this process
+// and are left alone. Callers hold watchMu, which orders every
+// verification: what one finds is never overwritten by an older look.
+func (dd *dataDirState) verify(names []string, all bool) {
+	if all {
+		dd.categories.Range(func(_, c any) bool {
+			if cat := c.(*category); cat != nil {
+				cat.verify(dd)
+			}
+			return true
+		})
+		return
+	}
+	for _, name := range names {
+		if c, ok := dd.categories.Load(name); ok && c.(*category) != nil {
+			c.(*category).verify(dd)
+		}
+	}
+}
+
+// verify brings the category's snapshot up to date with its file, as a
+// call in exact mode would, without marking the category read.
+func (c *category) verify(dd *dataDirState) {
+	if c.current(dd) == nil {
+		c.forget()
+	}
+}
+
+// wrote makes what a writer of this process just did in dataDir visible
+// to the next call: it verifies the named categories, or every one when
+// none is named.
+func wrote(dataDir string, names ...string) {
+	dd := inUse.Load()
+	if dd.dataDir != dataDir {
+		return
+	}
+	dd.watchMu.Lock()
+	defer dd.watchMu.Unlock()
+	if dd.watcher != nil {
+		dd.verify(names, len(names) == 0)
 	}
 }
 
@@ -227,6 +494,22 @@ type dataDirState struct {
 	// process reads has changed since it was last published: the
 	// publisher waits on it, so changes made while it writes coalesce.
 	stateChanged chan struct{}
+
+	// view is what watched calls look categories up in; nil while no
+	// watcher runs (exact mode, disabled, not started yet, retired).
+	view atomic.Pointer[view]
+	// cannotWatch is whether a watcher could not be started: calls look
+	// at the disk themselves from then on.
+	cannotWatch atomic.Bool
+	// watchDone is closed when the watcher stops, waking the calls paused
+	// on its events; nil while none runs.
+	watchDone atomic.Pointer[chan struct{}]
+
+	// watchMu serialises starting and stopping the watcher, publishing
+	// views and every verification made for watched calls.
+	watchMu sync.Mutex
+	watcher *watch.Watcher // the one running, or nil
+	retired bool           // SetDataDir replaced this state: no watcher starts again
 }
 
 func newDataDirState(dataDir string) *dataDirState {
@@ -335,6 +618,10 @@ func (dd *dataDirState) badName(name string, err error) {
 // retire releases what the dataDirState holds open once SetDataDir has replaced
 // it. Calls still running on it finish as if the files were gone.
 func (dd *dataDirState) retire() {
+	dd.watchMu.Lock()
+	dd.retired = true
+	dd.watchMu.Unlock()
+	dd.stopWatching()
 	dd.dir.close()
 }
 
@@ -368,6 +655,10 @@ type category struct {
 	// unruledOthers.
 	askedFull     atomic.Bool
 	unruledOthers atomic.Uint64
+
+	// changes is closed, and replaced, when the snapshot changes to
+	// another file state or is dropped: watched paused calls wait on it.
+	changes atomic.Pointer[chan struct{}]
 }
 
 // maxUnruled bounds how many features asked of a category that have no
@@ -376,7 +667,19 @@ const maxUnruled = 32
 
 func newCategory(dd *dataDirState, name string) *category {
 	path := filepath.Join(dd.wrenchDir, name)
-	return &category{owner: dd, name: name, path: path, file: newCatFile(name, path)}
+	c := &category{owner: dd, name: name, path: path, file: newCatFile(name, path)}
+	ch := make(chan struct{})
+	c.changes.Store(&ch)
+	return c
+}
+
+// changeSignal is closed when the category's snapshot next changes.
+func (c *category) changeSignal() <-chan struct{} { return *c.changes.Load() }
+
+// signalChange wakes the calls waiting on changeSignal.
+func (c *category) signalChange() {
+	ch := make(chan struct{})
+	close(*c.changes.Swap(&ch))
 }
 
 // current returns the usable snapshot of the category file as it is on
@@ -683,6 +986,7 @@ func (c *category) keep(s *snapshot) *snapshot {
 	}
 	c.snap.Store(s)
 	c.markDirty()
+	c.signalChange()
 	return s.usable()
 }
 
@@ -694,6 +998,7 @@ func (c *category) keep(s *snapshot) *snapshot {
 func (c *category) forget() {
 	if s := c.snap.Load(); s != nil && s.rules != nil && c.snap.CompareAndSwap(s, nil) {
 		c.markDirty()
+		c.signalChange()
 	}
 }
 
@@ -705,9 +1010,9 @@ func (s *snapshot) usableRules() map[string]*liveRule {
 	return s.rules
 }
 
-// usable is s, or nil when s is a refusal.
+// usable is s, or nil when s is nil or a refusal.
 func (s *snapshot) usable() *snapshot {
-	if s.rules == nil {
+	if s == nil || s.rules == nil {
 		return nil
 	}
 	return s
@@ -839,7 +1144,16 @@ func (lr *liveRule) logFiring(category string, t *rules.Term) {
 // awaitChange holds a paused call until the category file is no longer the
 // one snap was read from, the data directory changes, or wrench is
 // disabled. It reports whether the call should be evaluated again.
+//
+// Watched, it waits for the watcher to change the category's snapshot;
+// otherwise, or once the watcher stops, it looks at the file every
+// pollInterval.
 func (c *category) awaitChange(dd *dataDirState, snap *snapshot, w <-chan struct{}) bool {
+	if done := dd.watchDone.Load(); done != nil {
+		if again, decided := c.awaitEvent(dd, snap, w, *done); decided {
+			return again
+		}
+	}
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
 	for {
@@ -857,6 +1171,34 @@ func (c *category) awaitChange(dd *dataDirState, snap *snapshot, w <-chan struct
 		}
 		if moved {
 			return true
+		}
+	}
+}
+
+// awaitEvent is awaitChange while the watcher runs: decided is false when
+// it stopped (done is closed) before anything else happened.
+func (c *category) awaitEvent(dd *dataDirState, snap *snapshot, w, done <-chan struct{}) (again, decided bool) {
+	for {
+		// The signal is taken before the look, so a change made between
+		// the two is not missed.
+		changed := c.changeSignal()
+		pollHold.RLock()
+		disabled := !enabled.Load()
+		now := c.snap.Load()
+		moved := !disabled && (inUse.Load() != dd || now == nil || now.rules == nil || now.key != snap.key)
+		pollHold.RUnlock()
+		if disabled {
+			return false, true
+		}
+		if moved {
+			return true, true
+		}
+		select {
+		case <-w:
+			return false, true
+		case <-changed:
+		case <-done:
+			return false, false
 		}
 	}
 }
@@ -1041,7 +1383,9 @@ func Clear(categories ...string) error {
 			return err
 		}
 	}
-	dir := wrenchDir(DataDir())
+	dataDir := DataDir()
+	dir := wrenchDir(dataDir)
+	defer wrote(dataDir, categories...) // even a Clear that failed may have removed some
 	d, err := store.Open(dir)
 	if err != nil {
 		if err := needDataDir(); err != nil {
@@ -1151,8 +1495,12 @@ func plural(n int, one, many string) string {
 
 // editCategory runs store.Edit, the one path every write of a category
 // file takes, on category's file in the wrench directory of DataDir().
+//
+// Whatever it did is visible to this process's next call: the category
+// is verified again before it returns.
 func editCategory(category string, mode store.EditMode, change store.Change) error {
 	dataDir := DataDir()
+	defer wrote(dataDir, category)
 	return store.Edit(dataDir, wrenchDir(dataDir), category, mode, change)
 }
 

@@ -27,7 +27,10 @@ type windowsSuite struct {
 	baseSuite
 }
 
-var _ = gc.Suite(&windowsSuite{})
+var (
+	_ = gc.Suite(&windowsSuite{baseSuite{exact: true}})
+	_ = gc.Suite(&windowsSuite{baseSuite{exact: false}})
+)
 
 const (
 	sidEveryone = "S-1-1-0"
@@ -250,6 +253,7 @@ func (s *windowsSuite) TestCategoryThatIsADirectoryIsRefusedOnce(c *gc.C) {
 	s.writeFile(c, "control", "refuse-upgrade\n")
 	path := filepath.Join(s.dir, "agent")
 	c.Assert(os.Mkdir(path, 0o755), gc.IsNil)
+	s.settle()
 	for i := 0; i < 2; i++ {
 		c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, false)
 		c.Check(wrench.IsActive("control", "refuse-upgrade"), gc.Equals, true)
@@ -262,7 +266,9 @@ func (s *windowsSuite) TestCategoryThatIsADirectoryIsRefusedOnce(c *gc.C) {
 
 func (s *windowsSuite) TestWrenchDirectoryThatIsAFileIsRefusedOnce(c *gc.C) {
 	c.Assert(os.Remove(s.dir), gc.IsNil)
+	s.settle()
 	c.Assert(os.WriteFile(s.dir, []byte("refuse-upgrade\n"), 0o644), gc.IsNil)
+	s.settle()
 	for i := 0; i < 2; i++ {
 		c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, false)
 	}
@@ -274,6 +280,7 @@ func (s *windowsSuite) TestWrenchDirectoryThatIsAFileIsRefusedOnce(c *gc.C) {
 
 func (s *windowsSuite) TestNoDirectoryIsQuiet(c *gc.C) {
 	c.Assert(os.Remove(s.dir), gc.IsNil)
+	s.settle()
 	c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, false)
 	c.Check(s.logged(loggo.ERROR, ""), gc.HasLen, 0)
 	c.Check(s.logged(loggo.TRACE, "no wrench directory "+s.dir), gc.HasLen, 1)
@@ -313,12 +320,15 @@ func (s *windowsSuite) TestEveryCallSeesTheDisk(c *gc.C) {
 
 	// Renamed away, and back.
 	c.Assert(os.Rename(path, path+".away"), gc.IsNil)
+	s.settle()
 	c.Check(wrench.IsActive("agent", "slow-dial"), gc.Equals, false)
 	c.Assert(os.Rename(path+".away", path), gc.IsNil)
+	s.settle()
 	c.Check(wrench.IsActive("agent", "slow-dial"), gc.Equals, true)
 
 	// Removed.
 	c.Assert(os.Remove(path), gc.IsNil)
+	s.settle()
 	c.Check(wrench.IsActive("agent", "slow-dial"), gc.Equals, false)
 	c.Check(s.logged(loggo.ERROR, ""), gc.HasLen, 0)
 }
@@ -327,8 +337,10 @@ func (s *windowsSuite) TestWrenchDirectoryRenamedAway(c *gc.C) {
 	s.writeFile(c, "agent", "refuse-upgrade\n")
 	c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, true)
 	c.Assert(os.Rename(s.dir, s.dir+".away"), gc.IsNil)
+	s.settle()
 	c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, false)
 	c.Assert(os.Mkdir(s.dir, 0o755), gc.IsNil)
+	s.settle()
 	c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, false)
 	s.writeFile(c, "agent", "slow-dial\n")
 	c.Check(wrench.IsActive("agent", "slow-dial"), gc.Equals, true)
@@ -345,6 +357,7 @@ func (s *windowsSuite) TestDeviceNamesAreFilesNotDevices(c *gc.C) {
 
 	// A file really named COM1 (made through a \\?\ path) is read.
 	c.Assert(os.WriteFile(`\\?\`+filepath.Join(s.dir, "COM1"), []byte("refuse-upgrade\n"), 0o644), gc.IsNil)
+	s.settle()
 	c.Check(wrench.IsActive("COM1", "refuse-upgrade"), gc.Equals, true)
 }
 
@@ -354,6 +367,7 @@ func (s *windowsSuite) TestDeviceNamesAreFilesNotDevices(c *gc.C) {
 // to all of them, never the device the Win32 name rules make of the path.
 func (s *windowsSuite) TestCheckAndListLookAsIsActiveDoes(c *gc.C) {
 	c.Assert(os.WriteFile(`\\?\`+filepath.Join(s.dir, "COM1"), []byte("refuse-upgrade\n"), 0o644), gc.IsNil)
+	s.settle()
 	c.Assert(wrench.IsActive("COM1", "refuse-upgrade"), gc.Equals, true)
 
 	r, err := wrench.Check("COM1")
@@ -529,6 +543,7 @@ func (s *windowsSuite) TestTrustedDirectoryReplacedBySymlink(c *gc.C) {
 	// and the paused call wakes to that answer.
 	real := filepath.Join(s.dataDir, "real")
 	c.Assert(os.Rename(s.dir, real), gc.IsNil)
+	s.settle()
 	err := os.Symlink(real, s.dir)
 	if _, lerr := os.Lstat(s.dir); err != nil || lerr != nil {
 		wrench.SetEnabled(false) // wake the paused call before skipping
@@ -542,7 +557,9 @@ func (s *windowsSuite) TestTrustedDirectoryReplacedBySymlink(c *gc.C) {
 	c.Check(s.errorsLogged("refusing wrench directory "+s.dir, "is a reparse point"), gc.HasLen, 1)
 	// Put back, the real directory is honoured again.
 	c.Assert(os.Remove(s.dir), gc.IsNil)
+	s.settle()
 	c.Assert(os.Rename(real, s.dir), gc.IsNil)
+	s.settle()
 	c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, true)
 }
 
@@ -581,6 +598,7 @@ func (s *windowsSuite) TestAHardLinkedLockIsRefused(c *gc.C) {
 	c.Check(wrench.IsActive("agent", "x"), gc.Equals, false)
 
 	c.Assert(os.Remove(lock), gc.IsNil)
+	s.settle()
 	c.Assert(wrench.Set("agent", "x", ""), gc.IsNil)
 	checkLockVictim(c, victim, mode)
 }
