@@ -3,6 +3,7 @@ module github.com/go-wrench/wrench
 go 1.26.0
 
 require (
+	github.com/fsnotify/fsnotify v1.10.1
 	github.com/juju/errors v1.0.0
 	github.com/juju/loggo/v2 v2.2.0
 	golang.org/x/sys v0.50.0
@@ -10,7 +11,6 @@ require (
 )
 
 require (
-	github.com/fsnotify/fsnotify v1.10.1 // indirect
 	github.com/kr/pretty v0.2.1 // indirect
 	github.com/kr/text v0.2.0 // indirect
 )
