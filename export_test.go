@@ -136,3 +136,7 @@ func SetDeafWatchers(on bool) (restore func()) {
 	old := deafWatchers.Swap(on)
 	return func() { deafWatchers.Store(old) }
 }
+
+// Watching reports whether a watcher runs for the current data directory:
+// whether calls answer from the watched snapshot now.
+func Watching() bool { return inUse.Load().view.Load() != nil }

@@ -193,6 +193,11 @@ func SetExact(on bool) (previous bool) {
 	return previous
 }
 
+// IsExact reports whether exact mode is chosen (see SetExact). A process
+// that chose watched mode but cannot watch falls back to exact mode
+// without changing this.
+func IsExact() bool { return exact.Load() }
+
 // Sync returns once every change made to the wrench directory before it
 // was called is visible to this process's IsActive: it looks at every
 // category this process has asked about, as the watcher would. In exact
@@ -255,7 +260,7 @@ func (dd *dataDirState) lookup(name string) (*category, *snapshot) {
 			return dd.lookupExact(name)
 		}
 	}
-	cat, ok := v.categories[name]
+	cat, ok := v.find(name)
 	if !ok {
 		cat = dd.unseen(name)
 	}
@@ -306,8 +311,37 @@ const rescanInterval = 500 * time.Millisecond
 // Categories without a file are in it too, so that a call of a category
 // with no file and a call of one with rules cost the same one lookup, and
 // a bad name is told from a good one without checking it again.
+//
+// A process asks few categories, as a rule: up to smallView of them are
+// kept in a slice, looked through in order, which for a handful costs a
+// few length comparisons where a map would hash the name; past that, a
+// map.
 type view struct {
-	categories map[string]*category
+	few  []viewEntry
+	many map[string]*category // nil when few holds them all
+}
+
+// viewEntry is one category of a small view.
+type viewEntry struct {
+	name string
+	cat  *category
+}
+
+// smallView is the most categories a view looks through in order.
+const smallView = 8
+
+// find returns the named category, and whether the view has the name.
+func (v *view) find(name string) (*category, bool) {
+	if v.many != nil {
+		cat, ok := v.many[name]
+		return cat, ok
+	}
+	for i := range v.few {
+		if v.few[i].name == name {
+			return v.few[i].cat, true
+		}
+	}
+	return nil, false
 }
 
 // startWatching starts the watcher, unless this process looks at the disk
@@ -383,7 +417,7 @@ func (dd *dataDirState) unseen(name string) *category {
 			cat.forget()
 		}
 		return cat
-	} else if _, ok := v.categories[key]; ok {
+	} else if _, ok := v.find(key); ok {
 		return cat // published by another call meanwhile
 	}
 	if cat != nil {
@@ -396,11 +430,18 @@ func (dd *dataDirState) unseen(name string) *category {
 // publishView publishes a view of every category remembered now. Callers
 // hold watchMu.
 func (dd *dataDirState) publishView() *view {
-	v := &view{categories: map[string]*category{}}
+	v := &view{}
 	dd.categories.Range(func(k, c any) bool {
-		v.categories[k.(string)] = c.(*category)
+		v.few = append(v.few, viewEntry{name: k.(string), cat: c.(*category)})
 		return true
 	})
+	if len(v.few) > smallView {
+		v.many = make(map[string]*category, len(v.few))
+		for _, e := range v.few {
+			v.many[e.name] = e.cat
+		}
+		v.few = nil
+	}
 	dd.view.Store(v)
 	return v
 }
@@ -1039,7 +1080,7 @@ type ruleStats struct {
 	fired     atomic.Uint64 // calls for which a term fired
 	paused    atomic.Int64  // calls paused in the rule now
 	sleeping  atomic.Int64  // calls sleeping in the rule now
-	lastFired atomic.Int64  // when a term last fired, Unix nanoseconds; 0 never
+	lastFired atomic.Int64  // when a term first fired since the category's live state was last published, Unix nanoseconds; 0 never
 }
 
 // InjectedPanic is the value the panic action panics with.
@@ -1088,7 +1129,13 @@ func (c *category) fire(dd *dataDirState, snap *snapshot, lr *liveRule) (active,
 		return false, false
 	}
 	lr.stats.fired.Add(1)
-	lr.stats.lastFired.Store(time.Now().UnixNano())
+	if !c.dirty.Load() {
+		// Reading the clock costs more than the rest of an armed call
+		// (tens of nanoseconds on a VM's clock source), so only the first
+		// firing since the live state was last published reads it: the
+		// publisher shows the last firing to within its own delay.
+		lr.stats.lastFired.Store(time.Now().UnixNano())
+	}
 	c.markDirty()
 	w := *wake.Load()
 	lr.logFiring(c.name, t)

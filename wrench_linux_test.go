@@ -7,10 +7,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/juju/loggo/v2"
+	gofail "go.etcd.io/gofail/runtime"
 	"golang.org/x/sys/unix"
 	gc "gopkg.in/check.v1"
 
@@ -172,12 +174,14 @@ func (s *leakSuite) replaceDirectory(c *gc.C, content string) {
 	s.settle()
 }
 
-// The benchmarks measure each state of IsActive beside the floor: one
-// allocation-free fstatat of a missing path, in the same run. Run them with
+// The benchmarks measure each state of IsActive in both freshness modes
+// (sub-benchmarks watched and exact) beside the floor, one allocation-free
+// fstatat of a missing path, and beside etcd's gofail runtime, all in the
+// same run. Run them with
 //
 //	go test -run '^$' -bench . -benchmem
 //
-// and divide each ns/op by BenchmarkFloorFstatatMissing's.
+// and read the ratios internal/benchratio makes of them (see the README).
 
 // benchDataDir makes a data directory with a trusted wrench directory
 // holding category "agent", and points wrench at it.
@@ -206,10 +210,35 @@ func benchDataDir(b *testing.B, content string) string {
 	return dataDir
 }
 
-func benchIsActive(b *testing.B, feature string, want bool) {
+// bothModes runs f as two sub-benchmarks, watched and exact, each in its
+// freshness mode.
+func bothModes(b *testing.B, f func(b *testing.B)) {
+	for _, exact := range []bool{false, true} {
+		name := "watched"
+		if exact {
+			name = "exact"
+		}
+		b.Run(name, func(b *testing.B) {
+			defer wrench.SetExact(wrench.SetExact(exact))
+			f(b)
+		})
+	}
+}
+
+// checkAnswer fails b unless IsActive("agent", feature) says want, in the
+// mode b runs in: a watched benchmark that fell back to exact mode would
+// measure the wrong thing.
+func checkAnswer(b *testing.B, feature string, want bool) {
 	if got := wrench.IsActive("agent", feature); got != want {
 		b.Fatalf("IsActive(agent, %s) = %v, want %v", feature, got, want)
 	}
+	if wrench.IsEnabled() && wrench.Watching() == wrench.IsExact() {
+		b.Fatalf("watching: %v, exact mode: %v", wrench.Watching(), wrench.IsExact())
+	}
+}
+
+func benchIsActive(b *testing.B, feature string, want bool) {
+	checkAnswer(b, feature, want)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -231,10 +260,10 @@ func BenchmarkFloorFstatatMissing(b *testing.B) {
 	}
 }
 
-// BenchmarkFloorTwoStats is the least a file that exists can cost: a stat
-// of its path and a stat of the wrench directory's path (which must still
-// name the directory the file was read from), nothing around them. What
-// IsActive adds is the difference.
+// BenchmarkFloorTwoStats is the least a file that exists can cost in
+// exact mode: a stat of its path and a stat of the wrench directory's path
+// (which must still name the directory the file was read from), nothing
+// around them. What IsActive adds is the difference.
 func BenchmarkFloorTwoStats(b *testing.B) {
 	dataDir := benchDataDir(b, "x\n")
 	dir := filepath.Join(dataDir, "wrench")
@@ -250,53 +279,109 @@ func BenchmarkFloorTwoStats(b *testing.B) {
 	}
 }
 
+// gofail's runtime, as the code gofail generates calls it at a failpoint
+// of type bool: Acquire, then a type assertion when it is enabled.
+var (
+	gofailNotEnabled = gofail.NewFailpoint("wrenchBenchNotEnabled")
+	gofailReturnTrue = gofail.NewFailpoint("wrenchBenchReturnTrue")
+)
+
+// gofailCall is one failpoint evaluation: whether it returned true.
+func gofailCall(fp *gofail.Failpoint) bool {
+	if v, err := fp.Acquire(); err == nil {
+		active, ok := v.(bool)
+		return ok && active
+	}
+	return false
+}
+
+func BenchmarkGofailNotEnabled(b *testing.B) {
+	benchGofail(b, gofailNotEnabled, false)
+}
+
+func BenchmarkGofailReturnTrue(b *testing.B) {
+	if err := gofail.Enable("wrenchBenchReturnTrue", "return(true)"); err != nil {
+		b.Fatal(err)
+	}
+	benchGofail(b, gofailReturnTrue, true)
+}
+
+func benchGofail(b *testing.B, fp *gofail.Failpoint, want bool) {
+	if got := gofailCall(fp); got != want {
+		b.Fatalf("gofail failpoint says %v, want %v", got, want)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		gofailCall(fp)
+	}
+}
+
 func BenchmarkDisabled(b *testing.B) {
-	benchDataDir(b, "x\n")
-	defer wrench.SetEnabled(wrench.SetEnabled(false))
-	benchIsActive(b, "x", false)
+	bothModes(b, func(b *testing.B) {
+		benchDataDir(b, "x\n")
+		defer wrench.SetEnabled(wrench.SetEnabled(false))
+		benchIsActive(b, "x", false)
+	})
 }
 
 func BenchmarkNoWrenchDirectory(b *testing.B) {
-	dataDir := benchDataDir(b, "")
-	os.Remove(filepath.Join(dataDir, "wrench"))
-	benchIsActive(b, "x", false)
+	bothModes(b, func(b *testing.B) {
+		dataDir := benchDataDir(b, "")
+		os.Remove(filepath.Join(dataDir, "wrench"))
+		benchIsActive(b, "x", false)
+	})
 }
 
 func BenchmarkNoCategoryFile(b *testing.B) {
-	benchDataDir(b, "")
-	benchIsActive(b, "x", false)
+	bothModes(b, func(b *testing.B) {
+		benchDataDir(b, "")
+		benchIsActive(b, "x", false)
+	})
 }
 
 func BenchmarkFeatureMissing(b *testing.B) {
-	benchDataDir(b, "other\nanother 2*on\n")
-	benchIsActive(b, "x", false)
+	bothModes(b, func(b *testing.B) {
+		benchDataDir(b, "other\nanother 2*on\n")
+		benchIsActive(b, "x", false)
+	})
 }
 
 func BenchmarkFeatureMatching(b *testing.B) {
-	benchDataDir(b, "other\nx\n")
-	benchIsActive(b, "x", true)
+	bothModes(b, func(b *testing.B) {
+		benchDataDir(b, "other\nx\n")
+		benchIsActive(b, "x", true)
+	})
 }
 
 func BenchmarkCountedChain(b *testing.B) {
-	benchDataDir(b, "x 2*on->1*off->repeat\n")
-	benchIsActive(b, "x", true)
+	bothModes(b, func(b *testing.B) {
+		benchDataDir(b, "x 2*on->1*off->repeat\n")
+		benchIsActive(b, "x", true)
+	})
 }
 
 func BenchmarkChanceRule(b *testing.B) {
-	benchDataDir(b, "x 100%on\n")
-	benchIsActive(b, "x", true)
+	bothModes(b, func(b *testing.B) {
+		benchDataDir(b, "x 100%on\n")
+		benchIsActive(b, "x", true)
+	})
 }
 
 func BenchmarkRefusedFile(b *testing.B) {
-	dataDir := benchDataDir(b, "x\n")
-	os.Chmod(filepath.Join(dataDir, "wrench", "agent"), 0o666)
-	benchIsActive(b, "x", false)
+	bothModes(b, func(b *testing.B) {
+		dataDir := benchDataDir(b, "x\n")
+		os.Chmod(filepath.Join(dataDir, "wrench", "agent"), 0o666)
+		benchIsActive(b, "x", false)
+	})
 }
 
 func BenchmarkRefusedDirectory(b *testing.B) {
-	dataDir := benchDataDir(b, "x\n")
-	os.Chmod(filepath.Join(dataDir, "wrench"), 0o777)
-	benchIsActive(b, "x", false)
+	bothModes(b, func(b *testing.B) {
+		dataDir := benchDataDir(b, "x\n")
+		os.Chmod(filepath.Join(dataDir, "wrench"), 0o777)
+		benchIsActive(b, "x", false)
+	})
 }
 
 // BenchmarkRereadEveryCall is the approach wrench avoids, for comparison:
@@ -341,26 +426,87 @@ func askOthers(n int) {
 }
 
 func BenchmarkNoCategoryFileManyCategories(b *testing.B) {
-	benchDataDir(b, "")
-	wrench.IsActive("agent", "x")
-	askOthers(20000)
-	benchIsActive(b, "x", false)
+	bothModes(b, func(b *testing.B) {
+		benchDataDir(b, "")
+		wrench.IsActive("agent", "x")
+		askOthers(20000)
+		benchIsActive(b, "x", false)
+	})
 }
 
 // BenchmarkNoCategoryFilePastTheBound asks a category first seen once too
 // many categories with no file are remembered: it is not remembered, and
 // answered by one stat.
 func BenchmarkNoCategoryFilePastTheBound(b *testing.B) {
-	benchDataDir(b, "")
-	askOthers(20000)
-	benchIsActive(b, "x", false)
+	bothModes(b, func(b *testing.B) {
+		benchDataDir(b, "")
+		askOthers(20000)
+		benchIsActive(b, "x", false)
+	})
 }
 
 func BenchmarkFeatureMatchingManyCategories(b *testing.B) {
-	benchDataDir(b, "other\nx\n")
-	wrench.IsActive("agent", "x")
-	askOthers(20000)
-	benchIsActive(b, "x", true)
+	bothModes(b, func(b *testing.B) {
+		benchDataDir(b, "other\nx\n")
+		wrench.IsActive("agent", "x")
+		askOthers(20000)
+		benchIsActive(b, "x", true)
+	})
+}
+
+// The Parallel benchmarks make b.N calls in all on one goroutine and then
+// on two (sub-benchmarks goroutines=1 and goroutines=2): on two cores,
+// two goroutines make about twice the calls of one in the same time when
+// the calls share no writes. Read ns/op of goroutines=1 over that of
+// goroutines=2 (internal/benchratio prints it).
+
+// benchGoroutines times b.N calls of call, shared among 1 and then 2
+// goroutines.
+func benchGoroutines(b *testing.B, call func()) {
+	for _, n := range []int{1, 2} {
+		b.Run(fmt.Sprintf("goroutines=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			for g := 0; g < n; g++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := g; i < b.N; i += n {
+						call()
+					}
+				}()
+			}
+			wg.Wait()
+		})
+	}
+}
+
+func BenchmarkParallelNoCategoryFile(b *testing.B) {
+	bothModes(b, func(b *testing.B) {
+		benchDataDir(b, "")
+		checkAnswer(b, "x", false)
+		benchGoroutines(b, func() { wrench.IsActive("agent", "x") })
+	})
+}
+
+func BenchmarkParallelFeatureMatching(b *testing.B) {
+	bothModes(b, func(b *testing.B) {
+		benchDataDir(b, "other\nx\n")
+		checkAnswer(b, "x", true)
+		benchGoroutines(b, func() { wrench.IsActive("agent", "x") })
+	})
+}
+
+func BenchmarkParallelGofailNotEnabled(b *testing.B) {
+	benchGoroutines(b, func() { gofailCall(gofailNotEnabled) })
+}
+
+func BenchmarkParallelGofailReturnTrue(b *testing.B) {
+	if err := gofail.Enable("wrenchBenchReturnTrue", "return(true)"); err != nil {
+		b.Fatal(err)
+	}
+	benchGoroutines(b, func() { gofailCall(gofailReturnTrue) })
 }
 
 // A device is made with Linux's device numbers for /dev/null (1, 3), and
