@@ -158,29 +158,26 @@ func (w *Watcher) add(ch *Changes, ev fsnotify.Event) {
 	gone := ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename)
 	switch {
 	case ev.Name == w.cfg.Dir:
-		// The directory itself: its attributes, or it moved or went, and
-		// fsnotify dropped the watch then.
+		// The directory itself, heard through its own watch (its
+		// attributes; or it moved or went, and fsnotify dropped the
+		// watch) or through the data directory's (made, removed,
+		// renamed, replaced).
 		ch.All = true
 		if gone {
 			w.dirWatched = nil
-			w.rewatch()
 		}
+		w.rewatch()
 	case ev.Name == w.cfg.DataDir:
 		ch.All = true
 		if gone {
 			w.dataDirWatched = nil
-			w.rewatch()
 		}
+		w.rewatch()
 	case filepath.Dir(ev.Name) == w.cfg.Dir:
 		name := filepath.Base(ev.Name)
 		if w.cfg.Wanted(name) && !slices.Contains(ch.Names, name) {
 			ch.Names = append(ch.Names, name)
 		}
-	case ev.Name == filepath.Join(w.cfg.DataDir, filepath.Base(w.cfg.Dir)):
-		// The wrench directory's entry in the data directory: made,
-		// removed, renamed, replaced.
-		ch.All = true
-		w.rewatch()
 	}
 }
 
@@ -199,17 +196,14 @@ func (w *Watcher) rewatch() {
 // names now, or nil when there is no directory there to watch.
 func (w *Watcher) place(watched os.FileInfo, path string, stat func(string) (os.FileInfo, error)) os.FileInfo {
 	fi, err := stat(path)
-	if err != nil || !fi.IsDir() {
-		if watched != nil {
-			w.fs.Remove(path) // the watch may be gone already
-		}
-		return nil
-	}
-	if watched != nil && os.SameFile(watched, fi) && slices.Contains(w.fs.WatchList(), path) {
+	if watched != nil && err == nil && os.SameFile(watched, fi) && slices.Contains(w.fs.WatchList(), path) {
 		return watched
 	}
-	if watched != nil {
-		w.fs.Remove(path)
+	// Whatever watch is left under path follows a directory that is no
+	// longer there (or fsnotify dropped it already, and this fails).
+	w.fs.Remove(path)
+	if err != nil || !fi.IsDir() {
+		return nil
 	}
 	if err := w.fs.Add(path); err != nil {
 		// Gone again meanwhile, or no watch left: the next tick tries
