@@ -291,6 +291,9 @@ func (dd *dataDirState) exactMode() bool {
 	return exact.Load() || dd.cannotWatch.Load()
 }
 
+// startWatcher starts a watcher; tests make it fail.
+var startWatcher = watch.Start
+
 // deafWatchers makes watchers ignore what they hear, so that only Sync
 // and this process's own writes change a snapshot: tests set it to prove
 // they call Sync wherever watched mode needs it.
@@ -358,7 +361,7 @@ func (dd *dataDirState) startWatching() *view {
 		return nil
 	}
 	var w *watch.Watcher
-	w, err := watch.Start(watch.Config{
+	w, err := startWatcher(watch.Config{
 		DataDir:  dd.dataDir,
 		Dir:      dd.wrenchDir,
 		Interval: rescanInterval,
@@ -373,7 +376,7 @@ func (dd *dataDirState) startWatching() *view {
 	})
 	if err != nil {
 		dd.cannotWatch.Store(true)
-		logger.Warningf("%v: every IsActive call looks at %s itself, as with %s=1", err, dd.wrenchDir, ExactVariable)
+		logger.Warningf("cannot watch %s (%v): every IsActive call looks at the disk itself, as with %s=1", dd.wrenchDir, err, ExactVariable)
 		return nil
 	}
 	dd.watcher = w
@@ -1196,19 +1199,24 @@ func (lr *liveRule) logFiring(category string, t *rules.Term) {
 // otherwise, or once the watcher stops, it looks at the file every
 // pollInterval.
 func (c *category) awaitChange(dd *dataDirState, snap *snapshot, w <-chan struct{}) bool {
+	look := false // the call has just looked
 	if done := dd.watchDone.Load(); done != nil {
 		if again, decided := c.awaitEvent(dd, snap, w, *done); decided {
 			return again
 		}
+		look = true // the watcher stopped: the call has not looked since
 	}
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
 	for {
-		select {
-		case <-w:
-			return false
-		case <-tick.C:
+		if !look {
+			select {
+			case <-w:
+				return false
+			case <-tick.C:
+			}
 		}
+		look = false
 		pollHold.RLock()
 		disabled := !enabled.Load()
 		moved := !disabled && (inUse.Load() != dd || c.changed(dd, snap))

@@ -2207,3 +2207,191 @@ func (s *twinsSuite) TestInternalPackagesNeverImportTheRoot(c *gc.C) {
 	c.Assert(err, gc.IsNil)
 	c.Check(seen > 20, gc.Equals, true, gc.Commentf("read %d files", seen))
 }
+
+// watchedSuite proves what watched mode adds: changes seen without Sync,
+// this process's own writes seen by its next call, paused calls woken by
+// the event, and the fallback to exact mode where no watch can be placed.
+type watchedSuite struct{ baseSuite }
+
+var _ = gc.Suite(&watchedSuite{baseSuite{exact: false}})
+
+func (s *watchedSuite) SetUpTest(c *gc.C) {
+	s.baseSuite.SetUpTest(c)
+	s.addRestore(wrench.SetDeafWatchers(false)) // these tests are of what it hears
+}
+
+// eventually waits until IsActive(category, feature) says want, without
+// Sync: the watcher must tell. It returns how long that took.
+func eventually(c *gc.C, category, feature string, want bool) time.Duration {
+	start := time.Now()
+	deadline := start.Add(failAfter)
+	for wrench.IsActive(category, feature) != want {
+		if time.Now().After(deadline) {
+			c.Fatalf("IsActive(%q, %q) is still %v after %v", category, feature, !want, failAfter)
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+	return time.Since(start)
+}
+
+func (s *watchedSuite) TestChangesAreSeenWithoutSync(c *gc.C) {
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, false)
+	c.Check(wrench.Watching(), gc.Equals, true)
+	path := filepath.Join(s.dir, "agent")
+	tmp := filepath.Join(s.dir, wrench.TempName("agent"))
+	c.Assert(os.WriteFile(tmp, []byte("x\n"), 0o644), gc.IsNil)
+	c.Assert(os.Chmod(tmp, 0o644), gc.IsNil)
+	c.Assert(renameOver(tmp, path), gc.IsNil)
+	eventually(c, "agent", "x", true)
+	c.Assert(os.Chmod(path, 0o666), gc.IsNil)
+	eventually(c, "agent", "x", false)
+	c.Assert(os.Chmod(path, 0o644), gc.IsNil)
+	eventually(c, "agent", "x", true)
+	c.Assert(os.Remove(path), gc.IsNil)
+	eventually(c, "agent", "x", false)
+}
+
+func (s *watchedSuite) TestTheDirectoryChangingIsSeenWithoutSync(c *gc.C) {
+	s.writeFile(c, "agent", "x\n")
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, true)
+	c.Assert(os.Chmod(s.dir, 0o777), gc.IsNil)
+	eventually(c, "agent", "x", false)
+	c.Assert(os.Chmod(s.dir, 0o755), gc.IsNil)
+	eventually(c, "agent", "x", true)
+	c.Assert(os.Rename(s.dir, s.dir+".away"), gc.IsNil)
+	eventually(c, "agent", "x", false)
+	c.Assert(os.Rename(s.dir+".away", s.dir), gc.IsNil)
+	eventually(c, "agent", "x", true)
+}
+
+func (s *watchedSuite) TestOwnWritesAreSeenByTheNextCall(c *gc.C) {
+	// The watcher hears nothing: only the writers' own verification can
+	// make their writes visible.
+	s.addRestore(wrench.SetDeafWatchers(true))
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, false)
+	c.Assert(wrench.Set("agent", "x", ""), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, true)
+	c.Assert(wrench.Unset("agent", "x"), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, false)
+	c.Assert(wrench.Apply("agent", []byte("y\n")), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "y"), gc.Equals, true)
+	c.Assert(wrench.Clear("agent"), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "y"), gc.Equals, false)
+	c.Assert(wrench.Apply("agent", []byte("y\n")), gc.IsNil)
+	c.Assert(wrench.Clear(), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "y"), gc.Equals, false)
+	// A change made by other means waits for Sync.
+	s.writeFile(c, "agent", "z\n") // settles
+	c.Check(wrench.IsActive("agent", "z"), gc.Equals, true)
+	path := filepath.Join(s.dir, "agent")
+	c.Assert(os.Chmod(path, 0o666), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "z"), gc.Equals, true)
+	wrench.Sync()
+	c.Check(wrench.IsActive("agent", "z"), gc.Equals, false)
+}
+
+func (s *watchedSuite) TestPausedCallsWakeOnTheEvent(c *gc.C) {
+	// Paused calls never look by themselves here: only the event, heard
+	// without Sync, can wake them.
+	s.addRestore(wrench.SetPollInterval(time.Hour))
+	s.writeFile(c, "agent", "held pause\n")
+	answers := make(chan bool, 2)
+	for range 2 {
+		go func() { answers <- wrench.IsActive("agent", "held") }()
+	}
+	s.waitFirings(c, "agent:held: pause fired", 2)
+	nothingReturned(c, answers)
+	path := filepath.Join(s.dir, "agent")
+	tmp := filepath.Join(s.dir, wrench.TempName("agent"))
+	c.Assert(os.WriteFile(tmp, []byte("held on\n"), 0o644), gc.IsNil)
+	c.Assert(os.Chmod(tmp, 0o644), gc.IsNil)
+	c.Assert(renameOver(tmp, path), gc.IsNil)
+	c.Check(receive(c, answers, "a paused call"), gc.Equals, true)
+	c.Check(receive(c, answers, "a paused call"), gc.Equals, true)
+}
+
+func (s *watchedSuite) TestPausedCallsWakeOnSetDataDirAndExactMode(c *gc.C) {
+	s.addRestore(wrench.SetPollInterval(time.Hour))
+	s.writeFile(c, "agent", "held pause\n")
+	answers := make(chan bool, 1)
+	go func() { answers <- wrench.IsActive("agent", "held") }()
+	s.waitFirings(c, "agent:held: pause fired", 1)
+	// Another data directory: the call is evaluated afresh there, where
+	// there is no file.
+	wrench.SetDataDir(tempDir(c))
+	c.Check(receive(c, answers, "a paused call"), gc.Equals, false)
+
+	wrench.SetDataDir(s.dataDir)
+	go func() { answers <- wrench.IsActive("agent", "held") }()
+	s.waitFirings(c, "agent:held: pause fired", 2)
+	// Exact mode stops the watcher: the call goes back to looking by
+	// itself, and sees the change.
+	s.addRestore(wrench.SetPollInterval(time.Millisecond))
+	wrench.SetExact(true)
+	s.writeFile(c, "agent", "held on\n")
+	c.Check(receive(c, answers, "a paused call"), gc.Equals, true)
+}
+
+func (s *watchedSuite) TestOnlyCategoriesAskedAreLoaded(c *gc.C) {
+	// A refused file no call asks for is never read, so never logged;
+	// one asked is.
+	c.Assert(os.Chmod(s.writeFile(c, "other", "x\n"), 0o666), gc.IsNil)
+	s.writeFile(c, "agent", "x\n")
+	wrench.Sync()
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, true)
+	wrench.Sync()
+	c.Check(s.logged(loggo.ERROR, ""), gc.HasLen, 0)
+	c.Check(wrench.IsActive("other", "x"), gc.Equals, false)
+	c.Check(s.logged(loggo.ERROR, "other"), gc.HasLen, 1)
+}
+
+func (s *watchedSuite) TestTheWatcherDoesNotMarkCategoriesRead(c *gc.C) {
+	// Asked while it had no file: the watcher loads the file when it
+	// comes, but only a call that finds it makes the category read.
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, false)
+	s.writeFile(c, "agent", "x\n")
+	c.Check(wrench.IsRead("agent"), gc.Equals, false)
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, true)
+	c.Check(wrench.IsRead("agent"), gc.Equals, true)
+}
+
+func (s *watchedSuite) TestAWatcherThatCannotStartFallsBackToExactMode(c *gc.C) {
+	s.addRestore(wrench.SetWatchFailure(errors.New("too many open files")))
+	wrench.SetDataDir(s.dataDir) // a fresh state, whose first call tries to watch
+	s.addRestore(wrench.SetPollInterval(time.Millisecond))
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, false)
+	c.Check(wrench.Watching(), gc.Equals, false)
+	c.Check(wrench.ExactMode(), gc.Equals, true)
+	c.Check(wrench.IsExact(), gc.Equals, false)
+	warned := s.logged(loggo.WARNING, "too many open files")
+	c.Assert(warned, gc.HasLen, 1)
+	c.Check(warned[0], gc.Equals, "cannot watch "+s.dir+" (too many open files): every IsActive call looks at the disk itself, as with WRENCH_EXACT=1")
+	// Every call sees the disk, without Sync.
+	path := filepath.Join(s.dir, "agent")
+	c.Assert(os.WriteFile(path, []byte("x\n"), 0o644), gc.IsNil)
+	c.Assert(os.Chmod(path, 0o644), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, true)
+	c.Assert(os.Chmod(path, 0o666), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, false)
+	c.Check(s.logged(loggo.WARNING, "cannot watch"), gc.HasLen, 1)
+}
+
+func (s *watchedSuite) TestSwitchingModes(c *gc.C) {
+	s.writeFile(c, "agent", "x 2*on\n")
+	c.Check(sequence("agent", "x", 1), gc.Equals, "T")
+	c.Check(wrench.Watching(), gc.Equals, true)
+	c.Check(wrench.SetExact(true), gc.Equals, false)
+	c.Check(wrench.Watching(), gc.Equals, false)
+	// Counts carry over the switch both ways.
+	c.Check(sequence("agent", "x", 1), gc.Equals, "T")
+	c.Check(wrench.SetExact(false), gc.Equals, true)
+	c.Check(sequence("agent", "x", 1), gc.Equals, "F")
+	c.Check(wrench.Watching(), gc.Equals, true)
+	// Disabling stops the watcher; the next enabled call starts one.
+	wrench.SetEnabled(false)
+	c.Check(wrench.Watching(), gc.Equals, false)
+	wrench.SetEnabled(true)
+	c.Check(wrench.Watching(), gc.Equals, false)
+	c.Check(sequence("agent", "x", 1), gc.Equals, "F")
+	c.Check(wrench.Watching(), gc.Equals, true)
+}

@@ -81,7 +81,7 @@ type Watcher struct {
 func Start(cfg Config) (*Watcher, error) {
 	fs, err := fsnotify.NewWatcher()
 	if err != nil {
-		return nil, errors.Annotate(err, "cannot watch")
+		return nil, errors.Trace(err)
 	}
 	w := &Watcher{cfg: cfg, fs: fs, stop: make(chan struct{}), done: make(chan struct{})}
 	w.rewatch()
