@@ -1109,10 +1109,12 @@ var (
 		}
 	}
 	// pollInterval is how often a paused call looks for a change to its
-	// rule's file. A look costs what an unchanged file costs IsActive:
-	// on unix two stats, a few microseconds; on Windows two opens and
-	// two security descriptors read, several times that. Either way a
-	// hundred looks a second is a small share of a core per paused call.
+	// rule's file when no watcher tells it (exact mode, or the watcher
+	// stopped). A look costs what an unchanged file costs IsActive in
+	// exact mode: on unix two stats, a few microseconds; on Windows two
+	// opens and two security descriptors read, several times that. Either
+	// way a hundred looks a second is a small share of a core per paused
+	// call.
 	pollInterval = 10 * time.Millisecond
 	// exitProcess ends the process for the exit action.
 	exitProcess = os.Exit
