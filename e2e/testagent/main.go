@@ -13,7 +13,8 @@
 //
 // Logs and rounds share one stream, written in the order they happen, so a
 // reader that has seen round N has seen everything wrench logged up to it.
-// The test drives the rounds, which keeps counted triggers deterministic.
+// The test drives the rounds, which keeps counted triggers deterministic;
+// each round starts with wrench.Sync, so it sees every write made before.
 // The agent ends when stdin does.
 package main
 
@@ -89,6 +90,9 @@ func main() {
 	out.emit(event{Kind: "ready", UID: os.Getuid(), EUID: os.Geteuid()})
 	in := bufio.NewScanner(os.Stdin)
 	for round := 1; in.Scan(); round++ {
+		// The test starts a round right after the command it ran over ssh
+		// returns: Sync makes sure the round sees what it wrote.
+		wrench.Sync()
 		fired := []string{}
 		for _, p := range points {
 			if wrench.IsActive(p.category, p.feature) {
