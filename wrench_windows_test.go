@@ -75,9 +75,13 @@ func daclOf(c *gc.C, path string) *windows.ACL {
 	return dacl
 }
 
+// setDACL sets path's DACL, and makes the change visible to the next call
+// in watched mode, which hears of no ACL change (Sync does nothing in
+// exact mode).
 func setDACL(c *gc.C, path string, acl *windows.ACL) {
 	err := windows.SetNamedSecurityInfo(path, windows.SE_FILE_OBJECT, windows.DACL_SECURITY_INFORMATION, nil, nil, acl, nil)
 	c.Assert(err, gc.IsNil)
+	wrench.Sync()
 }
 
 // grantedTo is everything path's DACL allows sid, as read back.
@@ -224,6 +228,7 @@ func (s *windowsSuite) TestOwnerOutsideTheTrustedIsRefused(c *gc.C) {
 	users, err := windows.StringToSid(sidUsers)
 	c.Assert(err, gc.IsNil)
 	err = windows.SetNamedSecurityInfo(path, windows.SE_FILE_OBJECT, windows.OWNER_SECURITY_INFORMATION, users, nil, nil, nil)
+	s.settle()
 	if err != nil || ownerOf(c, path) != sidUsers {
 		c.Skip("cannot make Users the owner here (it takes SeRestorePrivilege on Windows; wine ignores owners)")
 	}
@@ -309,6 +314,7 @@ func (s *windowsSuite) TestEveryCallSeesTheDisk(c *gc.C) {
 	reloads := wrench.Reloads()
 	later := time.Now().Add(time.Hour)
 	c.Assert(os.Chtimes(path, later, later), gc.IsNil)
+	s.settle()
 	c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, false)
 	c.Check(wrench.Reloads(), gc.Equals, reloads+1)
 	c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, false)
