@@ -412,6 +412,13 @@ func (dd *dataDirState) unseen(name string) *category {
 	if _, remembered := dd.categories.Load(key); !remembered {
 		return cat
 	}
+	if v := dd.view.Load(); v != nil {
+		if _, ok := v.find(key); ok {
+			// Published already: a bad name longer than any category,
+			// remembered cut short, comes here on every call.
+			return cat
+		}
+	}
 	dd.watchMu.Lock()
 	defer dd.watchMu.Unlock()
 	if v := dd.view.Load(); v == nil || dd.watcher == nil {

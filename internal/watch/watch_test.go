@@ -146,6 +146,11 @@ func (s *watchSuite) TestEveryKindOfChangeReportsTheName(c *gc.C) {
 		{"remove", func() error { return os.Remove(path) }},
 	}
 	for _, step := range steps {
+		if runtime.GOOS == "windows" && (step.what == "chmod" || step.what == "touch") {
+			// fsnotify asks Windows for no attribute events: the ticks
+			// catch these there.
+			continue
+		}
 		s.rec.reset()
 		c.Assert(step.do(), gc.IsNil, gc.Commentf("%s", step.what))
 		s.waitSeen(c, "agent")
@@ -162,6 +167,9 @@ func (s *watchSuite) TestUnwantedNamesAreNotReported(c *gc.C) {
 }
 
 func (s *watchSuite) TestTheDirectoryItselfReportsAll(c *gc.C) {
+	if runtime.GOOS == "windows" {
+		c.Skip("fsnotify asks Windows for no attribute events: the ticks catch a directory's")
+	}
 	w := s.start(c, never)
 	defer w.Close()
 	c.Assert(os.Chmod(s.dir, 0o700), gc.IsNil)
