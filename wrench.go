@@ -15,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/juju/errors"
 	"github.com/juju/loggo/v2"
@@ -222,7 +223,21 @@ func wrenchDir(dataDir string) string {
 func isActive(categoryName, feature string) bool {
 	for {
 		dd := inUse.Load()
-		cat, snap := dd.lookup(categoryName)
+		var cat *category
+		var snap *snapshot
+		if v := dd.view.Load(); v != nil {
+			// Watched: a load of the view and one lookup in it, written
+			// here rather than called, for it is all an idle call does.
+			var known bool
+			if cat, known = v.find(categoryName); !known {
+				cat = dd.unseen(categoryName)
+			}
+			if cat != nil {
+				snap = cat.snap.Load().usable()
+			}
+		} else {
+			cat, snap = dd.lookupUnwatched(categoryName)
+		}
 		if snap == nil {
 			return false
 		}
@@ -243,25 +258,24 @@ func isActive(categoryName, feature string) bool {
 	}
 }
 
-// lookup returns the category named and its usable snapshot, or a nil
-// snapshot when there is nothing to honour.
-//
-// Watched, it costs a load of the view and one lookup in it, and writes
-// nothing shared; only a name never asked before takes the slow path
-// (unseen). Exact, it looks at the disk (see category.current); the first
-// such call in watched mode starts the watcher instead.
-func (dd *dataDirState) lookup(name string) (*category, *snapshot) {
-	v := dd.view.Load()
-	if v == nil {
-		if dd.exactMode() {
-			return dd.lookupExact(name)
-		}
-		if v = dd.startWatching(); v == nil {
-			return dd.lookupExact(name)
-		}
+// lookupUnwatched returns the category named and its usable snapshot, or
+// a nil snapshot when there is nothing to honour, while no watcher runs.
+// In watched mode it starts one (the first enabled call does, and it
+// verifies everything first) and answers from its view; in exact mode,
+// or where no watcher can start, it looks at the disk (lookupExact).
+// Watched calls never come here: isActive looks them up in the view
+// itself, and only a name never asked before takes a slower path
+// (unseen).
+func (dd *dataDirState) lookupUnwatched(name string) (*category, *snapshot) {
+	if dd.exactMode() {
+		return dd.lookupExact(name)
 	}
-	cat, ok := v.find(name)
-	if !ok {
+	v := dd.startWatching()
+	if v == nil {
+		return dd.lookupExact(name)
+	}
+	cat, known := v.find(name)
+	if !known {
 		cat = dd.unseen(name)
 	}
 	if cat == nil {
@@ -270,7 +284,7 @@ func (dd *dataDirState) lookup(name string) (*category, *snapshot) {
 	return cat, cat.snap.Load().usable()
 }
 
-// lookupExact is lookup in exact mode: what is on disk now.
+// lookupExact is the lookup of exact mode: what is on disk now.
 func (dd *dataDirState) lookupExact(name string) (*category, *snapshot) {
 	cat := dd.category(name)
 	if cat == nil {
@@ -324,10 +338,16 @@ type view struct {
 	many map[string]*category // nil when few holds them all
 }
 
-// viewEntry is one category of a small view.
+// viewEntry is one category of a small view. asked is the string a call
+// first asked it with, as given: call sites pass string literals, which
+// share one address in the binary, so a call passing that very string is
+// recognised by its address and length, without comparing its bytes.
+// Holding it keeps its memory from being reused for other bytes while the
+// view can compare addresses with it.
 type viewEntry struct {
-	name string
-	cat  *category
+	name  string
+	asked string
+	cat   *category
 }
 
 // smallView is the most categories a view looks through in order.
@@ -340,8 +360,9 @@ func (v *view) find(name string) (*category, bool) {
 		return cat, ok
 	}
 	for i := range v.few {
-		if v.few[i].name == name {
-			return v.few[i].cat, true
+		e := &v.few[i]
+		if len(e.name) == len(name) && (unsafe.StringData(e.asked) == unsafe.StringData(name) || e.name == name) {
+			return e.cat, true
 		}
 	}
 	return nil, false
@@ -402,7 +423,7 @@ func (dd *dataDirState) stopWatching() {
 	}
 }
 
-// unseen is lookup for a name not in the view: it remembers the name (or
+// unseen is the lookup of a name not in the view: it remembers the name (or
 // logs it once, when it is bad), verifies a new category's file, and
 // publishes a view holding it. Past the bounds on what is remembered it
 // answers without remembering, as exact mode does.
@@ -431,6 +452,7 @@ func (dd *dataDirState) unseen(name string) *category {
 		return cat // published by another call meanwhile
 	}
 	if cat != nil {
+		cat.askedAs = name
 		cat.verify(dd)
 	}
 	dd.publishView()
@@ -442,7 +464,11 @@ func (dd *dataDirState) unseen(name string) *category {
 func (dd *dataDirState) publishView() *view {
 	v := &view{}
 	dd.categories.Range(func(k, c any) bool {
-		v.few = append(v.few, viewEntry{name: k.(string), cat: c.(*category)})
+		e := viewEntry{name: k.(string), cat: c.(*category)}
+		if e.cat != nil {
+			e.asked = e.cat.askedAs
+		}
+		v.few = append(v.few, e)
 		return true
 	})
 	if len(v.few) > smallView {
@@ -706,6 +732,11 @@ type category struct {
 	// unruledOthers.
 	askedFull     atomic.Bool
 	unruledOthers atomic.Uint64
+
+	// askedAs is the very string the call that made the category
+	// remembered in watched mode asked with (not a copy): see viewEntry.
+	// Set and read under the owner's watchMu.
+	askedAs string
 
 	// changes is closed, and replaced, when the snapshot changes to
 	// another file state or is dropped: watched paused calls wait on it.
