@@ -104,6 +104,11 @@ func init() {
 // It blocks only for the sleep and pause actions. It is safe for concurrent
 // use. When wrench is disabled, or built with the nowrench tag, it returns
 // false at once.
+//
+// It answers from the watched snapshot, or in exact mode from the disk as
+// it is now: see SetExact. In watched mode the first enabled call starts
+// the watcher and the first call of each category reads its file, both
+// before they answer; every later call looks the category up in memory.
 func IsActive(category, feature string) bool {
 	if nowrench.Tagged || !enabled.Load() {
 		return false
