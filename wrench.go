@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -334,13 +335,16 @@ const rescanInterval = 500 * time.Millisecond
 // with no file and a call of one with rules cost the same one lookup, and
 // a bad name is told from a good one without checking it again.
 //
-// A process asks few categories, as a rule: up to smallView of them are
-// kept in a slice, looked through in order, which for a handful costs a
-// few length comparisons where a map would hash the name; past that, a
-// map.
+// A process asks few categories, as a rule, and asks them from the start:
+// the first smallView categories asked are kept in a slice, looked
+// through in order, which for a handful costs a few length comparisons
+// where a map would hash the name. Every category is in a map too, once
+// there are more: a process that asks thousands (names built from data)
+// pays the hash for the later ones, and its first ones cost what they
+// cost before it asked the others.
 type view struct {
 	few  []viewEntry
-	many map[string]*category // nil when few holds them all
+	many map[string]*category // every category, or nil when few holds them all
 }
 
 // viewEntry is one category of a small view. asked is the string a call
@@ -360,15 +364,15 @@ const smallView = 8
 
 // find returns the named category, and whether the view has the name.
 func (v *view) find(name string) (*category, bool) {
-	if v.many != nil {
-		cat, ok := v.many[name]
-		return cat, ok
-	}
 	for i := range v.few {
 		e := &v.few[i]
 		if len(e.name) == len(name) && (unsafe.StringData(e.asked) == unsafe.StringData(name) || e.name == name) {
 			return e.cat, true
 		}
+	}
+	if v.many != nil {
+		cat, ok := v.many[name]
+		return cat, ok
 	}
 	return nil, false
 }
@@ -464,24 +468,33 @@ func (dd *dataDirState) unseen(name string) *category {
 	return cat
 }
 
-// publishView publishes a view of every category remembered now. Callers
-// hold watchMu.
+// publishView publishes a view of every category remembered now, keeping
+// the first ones of the view it replaces first. Callers hold watchMu.
 func (dd *dataDirState) publishView() *view {
-	v := &view{}
+	all := map[string]*category{}
 	dd.categories.Range(func(k, c any) bool {
-		e := viewEntry{name: k.(string), cat: c.(*category)}
-		if e.cat != nil {
-			e.asked = e.cat.askedAs
-		}
-		v.few = append(v.few, e)
+		all[k.(string)] = c.(*category)
 		return true
 	})
-	if len(v.few) > smallView {
-		v.many = make(map[string]*category, len(v.few))
-		for _, e := range v.few {
-			v.many[e.name] = e.cat
+	v := &view{}
+	if old := dd.view.Load(); old != nil {
+		v.few = append(v.few, old.few...)
+	}
+	for name, cat := range all {
+		if len(v.few) == smallView {
+			break
 		}
-		v.few = nil
+		if !slices.ContainsFunc(v.few, func(e viewEntry) bool { return e.name == name }) {
+			v.few = append(v.few, viewEntry{name: name, cat: cat})
+		}
+	}
+	for i := range v.few {
+		if cat := v.few[i].cat; cat != nil {
+			v.few[i].asked = cat.askedAs
+		}
+	}
+	if len(all) > len(v.few) {
+		v.many = all
 	}
 	dd.view.Store(v)
 	return v

@@ -507,6 +507,17 @@ func BenchmarkNoCategoryFileManyCategories(b *testing.B) {
 	})
 }
 
+// BenchmarkNoCategoryFileAskedAfterManyCategories asks its category only
+// after a thousand others, all remembered: in watched mode it is looked
+// up by its hash, past the first categories asked.
+func BenchmarkNoCategoryFileAskedAfterManyCategories(b *testing.B) {
+	bothModes(b, func(b *testing.B) {
+		benchDataDir(b, "")
+		askOthers(1000)
+		benchIsActive(b, "x", false)
+	})
+}
+
 // BenchmarkNoCategoryFilePastTheBound asks a category first seen once too
 // many categories with no file are remembered: it is not remembered, and
 // answered by one stat.
