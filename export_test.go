@@ -164,3 +164,11 @@ func IsRead(name string) bool {
 	v, ok := inUse.Load().categories.Load(name)
 	return ok && v.(*category) != nil && v.(*category).read.Load()
 }
+
+// ChangeSignal is closed when the named category's snapshot next changes
+// to another file state or is dropped: when a change becomes visible to
+// calls. The category must have been asked already.
+func ChangeSignal(name string) <-chan struct{} {
+	v, _ := inUse.Load().categories.Load(name)
+	return v.(*category).changeSignal()
+}
