@@ -18,10 +18,11 @@
 // # Freshness
 //
 // In watched mode, the default, the first enabled call starts one watcher
-// for the process: one goroutine and one fsnotify watch (inotify on Linux,
-// ReadDirectoryChangesW on Windows, kqueue on macOS and the BSDs) on the
-// wrench directory and on the data directory above it, for the wrench
-// directory appearing, going or being renamed. An event on a category file
+// for the process: one fsnotify watcher (an inotify instance on Linux,
+// ReadDirectoryChangesW on Windows, kqueue on macOS and the BSDs) with a
+// watch on the wrench directory and one on the data directory above it,
+// for the wrench directory appearing, going or being renamed, and one
+// goroutine of its own besides the one fsnotify reads events on. An event on a category file
 // looks at that file again; an event on the directory itself, or a lost
 // event, looks at every category again; and the watcher looks at every
 // category twice a second whatever the events said, which catches what

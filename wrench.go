@@ -171,8 +171,9 @@ const ExactVariable = "WRENCH_EXACT"
 // returns the previous choice.
 //
 // By default (watched mode) IsActive answers from a snapshot of the
-// category files it has verified, kept fresh by a watcher: one goroutine
-// and one fsnotify watch per process, started by the first enabled call.
+// category files it has verified, kept fresh by a watcher: one fsnotify
+// watcher and one goroutine per process, started by the first enabled
+// call.
 // A write this process makes through Set, Unset, Release, Apply or Clear
 // is seen by its very next call; a write by another process as soon as
 // the watcher hears of it (well under a millisecond while a CPU is free),

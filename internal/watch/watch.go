@@ -2,7 +2,8 @@
 // have changed, so that IsActive can answer from what it verified last
 // instead of looking at the disk on every call.
 //
-// A Watcher is one goroutine and one fsnotify watcher. It watches the
+// A Watcher is one fsnotify watcher (which reads events on a goroutine of
+// its own) and one goroutine that reads them. It watches the
 // wrench directory, for its entries, and the data directory above it, for
 // the wrench directory appearing, going or being renamed. It never reads
 // a file and decides nothing about trust: it only says which names to
