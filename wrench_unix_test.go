@@ -80,11 +80,13 @@ func (s *trustSuite) TestFileOwnedByAnotherUser(c *gc.C) {
 func (s *trustSuite) TestFileOwnedByTheEffectiveUser(c *gc.C) {
 	needRoot(c)
 	path := s.writeFile(c, "agent", "x\n")
+	// The process runs as otherUID from the start, so that no look, in
+	// either mode, judges the files as root's process would.
+	wrench.SetEUID(otherUID)
 	c.Assert(os.Chown(path, otherUID, 0), gc.IsNil)
 	s.settle()
 	c.Assert(os.Chown(s.dir, otherUID, 0), gc.IsNil)
 	s.settle()
-	wrench.SetEUID(otherUID)
 	c.Check(wrench.IsActive("agent", "x"), gc.Equals, true)
 	// Root's files stay trusted whoever the process runs as.
 	c.Assert(os.Chown(path, 0, 0), gc.IsNil)
