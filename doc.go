@@ -9,13 +9,67 @@
 // and whoever runs the system drops a rule into the category's file, here
 // /var/lib/wrench/machine-agent, to make that point fail, fail sometimes,
 // slow down, crash or hold until released. There is no restart, no rebuild
-// and no network port: every call looks at the file system as it is at that
-// call, and an unchanged file is never read or parsed again. On 64-bit Linux
-// a call costs one stat when there is no file and two (the file's path and
-// the wrench directory's) when there is, with no allocation; elsewhere on
-// unix (32-bit Linux included) each stat copies the path; on Windows each call opens the
-// directory and the file and reads their security descriptors, since an
-// ACL change need not show in any timestamp.
+// and no network port. By default a call answers from a snapshot of the
+// verified, parsed category files that a watcher keeps fresh, in a few
+// nanoseconds and without allocating, so checks can stay in production
+// code; WRENCH_EXACT=1 makes every call look at the disk itself instead
+// (see Freshness). An unchanged file is never read or parsed again.
+//
+// # Freshness
+//
+// In watched mode, the default, the first enabled call starts one watcher
+// for the process: one fsnotify watcher (an inotify instance on Linux,
+// ReadDirectoryChangesW on Windows, kqueue on macOS and the BSDs) with a
+// watch on the wrench directory and one on the data directory above it,
+// for the wrench directory appearing, going or being renamed, and one
+// goroutine of its own besides the one fsnotify reads events on. An event on a category file
+// looks at that file again; an event on the directory itself, or a lost
+// event, looks at every category again; and the watcher looks at every
+// category twice a second whatever the events said, which catches what
+// events cannot show (a directory above the data directory renamed, a file
+// written through a hard link elsewhere, a file system that sends no
+// events, an ACL change on Windows, which sends none). Each look applies
+// exactly the trust checks of exact mode, on the descriptor read: the
+// snapshot never holds a rule the per-call check would have refused when
+// the file was read. Only categories this process has asked about are
+// looked at, so a file no call asks for is never read or logged.
+//
+// So, in watched mode:
+//
+//   - a write this process makes with Set, Unset, Release, Apply or Clear is
+//     seen by its very next call;
+//   - a write by another process (the wrench command, say) is seen as soon as
+//     the watcher hears of it: tens of microseconds typically, a few
+//     milliseconds on a loaded machine, and within a second whatever
+//     happens;
+//   - Sync returns once every change made before it is visible: a test that
+//     changes files by other means than this package's writers calls it
+//     before it asks;
+//   - calls paused in a rule wake on the change itself, not by polling.
+//
+// The watcher stops when wrench is disabled (the next enabled call starts
+// another), when SetDataDir moves to another directory, and when exact
+// mode is chosen; it leaves nothing open behind.
+//
+// In exact mode (WRENCH_EXACT=1 in the environment at start-up, or
+// SetExact(true)) every call sees the disk as it is at that call: a
+// rename, removal, touch, chmod or chown between two calls changes the
+// second answer. That costs a system call or two per call: on 64-bit Linux
+// one stat when there is no file and two (the file's path and the wrench
+// directory's) when there is, with no allocation; elsewhere on unix
+// (32-bit Linux included) each stat copies the path; on Windows each call
+// opens the directory and the file and reads their security descriptors,
+// since an ACL change need not show in any timestamp. A paused call looks
+// at its file every 10ms. Exact mode is also the fallback of a process
+// that cannot watch (no inotify instance left, a platform fsnotify does
+// not serve): it logs that once at WARNING, with the reason.
+//
+// The modes differ in one more way a test can see: a rule's counts end
+// when the process finds its file gone (see Triggers). In exact mode that is
+// a call finding it gone; in watched mode it is the watcher, which looks
+// on every event, and the process's own writes, which it always sees: so
+// Unset then Set of a rule, with no call between, starts the rule afresh in
+// watched mode and keeps its counts in exact mode.
 //
 // # The switch and the directory
 //
@@ -171,7 +225,8 @@
 // per file state; INFO for a rule's first firing in a file state (on,
 // sleep, pause, panic, exit, print), DEBUG for later ones; TRACE for the
 // rest (no directory, no file, switched off, an off term letting a call
-// through). loggo's default level is WARNING, so first firings and the
+// through; in watched mode these are logged when the watcher looks, not
+// on every call). loggo's default level is WARNING, so first firings and the
 // print action show only once the logger is raised, for instance with
 // loggo.ConfigureLoggers("wrench=INFO").
 //

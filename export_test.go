@@ -8,6 +8,7 @@ import (
 	"github.com/go-wrench/wrench/internal/live"
 	"github.com/go-wrench/wrench/internal/rules"
 	"github.com/go-wrench/wrench/internal/store"
+	"github.com/go-wrench/wrench/internal/watch"
 )
 
 // Hooks for tests in package wrench_test. Each setter returns a function
@@ -151,4 +152,47 @@ func Publishing() bool {
 func HoldPublishing() (release func()) {
 	live.Hold.Lock()
 	return live.Hold.Unlock
+}
+
+// SetDeafWatchers makes watchers ignore every event and tick while on, so
+// that in watched mode only Sync and this process's writers change what
+// IsActive sees.
+func SetDeafWatchers(on bool) (restore func()) {
+	old := deafWatchers.Swap(on)
+	return func() { deafWatchers.Store(old) }
+}
+
+// Watching reports whether a watcher runs for the current data directory:
+// whether calls answer from the watched snapshot now.
+func Watching() bool { return inUse.Load().view.Load() != nil }
+
+// SetWatchFailure makes every watcher fail to start with err while it is
+// set, as where no watch can be placed; nil puts the real one back.
+func SetWatchFailure(err error) (restore func()) {
+	old := startWatcher
+	if err != nil {
+		startWatcher = func(watch.Config) (*watch.Watcher, error) { return nil, err }
+	} else {
+		startWatcher = watch.Start
+	}
+	return func() { startWatcher = old }
+}
+
+// ExactMode reports whether calls in the current data directory look at
+// the disk themselves: exact mode, or the fallback to it.
+func ExactMode() bool { return inUse.Load().exactMode() }
+
+// IsRead reports whether category has been asked by IsActive and found
+// with rules, which makes it part of the process's live state.
+func IsRead(name string) bool {
+	v, ok := inUse.Load().categories.Load(name)
+	return ok && v.(*category) != nil && v.(*category).read.Load()
+}
+
+// ChangeSignal is closed when the named category's snapshot next changes
+// to another file state or is dropped: when a change becomes visible to
+// calls. The category must have been asked already.
+func ChangeSignal(name string) <-chan struct{} {
+	v, _ := inUse.Load().categories.Load(name)
+	return v.(*category).changeSignal()
 }

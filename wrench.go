@@ -10,12 +10,14 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/juju/errors"
 	"github.com/juju/loggo/v2"
@@ -27,6 +29,7 @@ import (
 	"github.com/go-wrench/wrench/internal/store"
 	"github.com/go-wrench/wrench/internal/sys"
 	"github.com/go-wrench/wrench/internal/trust"
+	"github.com/go-wrench/wrench/internal/watch"
 )
 
 // logger is where wrench says what it refused, skipped and fired.
@@ -51,6 +54,11 @@ var (
 	// seed is where every rule's chance draws start: WRENCH_SEED when
 	// the environment gives one, random otherwise.
 	seed = seedFromEnvironment()
+
+	// exact is whether every call looks at the disk itself (exact mode)
+	// rather than answering from the watched snapshot: WRENCH_EXACT=1 in
+	// the environment at start-up, or SetExact.
+	exact atomic.Bool
 )
 
 // SeedVariable is the environment variable that fixes the seed of chance
@@ -84,6 +92,7 @@ func seedFromEnvironment() uint64 {
 }
 
 func init() {
+	exact.Store(os.Getenv(ExactVariable) == "1")
 	enabled.Store(true)
 	ch := make(chan struct{})
 	wake.Store(&ch)
@@ -98,6 +107,11 @@ func init() {
 // It blocks only for the sleep and pause actions. It is safe for concurrent
 // use. When wrench is disabled, or built with the nowrench tag, it returns
 // false at once.
+//
+// It answers from the watched snapshot, or in exact mode from the disk as
+// it is now: see SetExact. In watched mode the first enabled call starts
+// the watcher and the first call of each category reads its file, both
+// before they answer; every later call looks the category up in memory.
 func IsActive(category, feature string) bool {
 	if nowrench.Tagged || !enabled.Load() {
 		return false
@@ -124,6 +138,7 @@ func SetEnabled(on bool) (previous bool) {
 	case !on && previous:
 		enabled.Store(false)
 		close(*wake.Load())
+		inUse.Load().stopWatching()
 		inUse.Load().stopPublishing()
 		logger.Tracef("disabled: IsActive is false until SetEnabled(true)")
 	}
@@ -152,6 +167,64 @@ func DataDir() string {
 	return inUse.Load().dataDir
 }
 
+// ExactVariable is the environment variable that chooses exact mode: with
+// WRENCH_EXACT=1 every IsActive looks at the disk itself.
+const ExactVariable = "WRENCH_EXACT"
+
+// SetExact chooses how IsActive sees the disk, for the whole process, and
+// returns the previous choice.
+//
+// By default (watched mode) IsActive answers from a snapshot of the
+// category files it has verified, kept fresh by a watcher: one fsnotify
+// watcher and one goroutine per process, started by the first enabled
+// call.
+// A write this process makes through Set, Unset, Release, Apply or Clear
+// is seen by its very next call; a write by another process as soon as
+// the watcher hears of it (well under a millisecond while a CPU is free),
+// and within a second whatever happens, for the watcher also looks at
+// every category twice a second; Sync waits for every earlier change.
+//
+// In exact mode (SetExact(true), or WRENCH_EXACT=1 in the environment at
+// start-up) every call looks at the disk itself: a change between two
+// calls changes the second answer, at the price of one or two system
+// calls per call. Exact mode is also what a process falls back to when
+// the platform or the process cannot watch (no inotify instance left,
+// say), which is logged once at WARNING with the reason.
+//
+// Both modes apply the very same trust checks to what they read: the
+// snapshot never holds a rule the per-call check would have refused when
+// the file was read. Turning exact mode on stops the watcher; turning it
+// off lets the next call start one.
+func SetExact(on bool) (previous bool) {
+	switchMu.Lock()
+	defer switchMu.Unlock()
+	previous = exact.Swap(on)
+	if on && !previous {
+		inUse.Load().stopWatching()
+	}
+	return previous
+}
+
+// IsExact reports whether exact mode is chosen (see SetExact). A process
+// that chose watched mode but cannot watch falls back to exact mode
+// without changing this.
+func IsExact() bool { return exact.Load() }
+
+// Sync returns once every change made to the wrench directory before it
+// was called is visible to this process's IsActive: it looks at every
+// category this process has asked about, as the watcher would. In exact
+// mode, or before the first call, it has nothing to do: those calls look
+// at the disk themselves. Tests that change files by other means than
+// this package's writers call it before they ask.
+func Sync() {
+	dd := inUse.Load()
+	dd.watchMu.Lock()
+	defer dd.watchMu.Unlock()
+	if dd.watcher != nil {
+		dd.verify(nil, true)
+	}
+}
+
 // wrenchDir is the directory holding the category files.
 func wrenchDir(dataDir string) string {
 	return filepath.Join(dataDir, "wrench")
@@ -161,13 +234,22 @@ func wrenchDir(dataDir string) string {
 func isActive(categoryName, feature string) bool {
 	for {
 		dd := inUse.Load()
-		cat := dd.category(categoryName)
-		if cat == nil {
-			return false
+		var cat *category
+		var snap *snapshot
+		if v := dd.view.Load(); v != nil {
+			// Watched: a load of the view and one lookup in it, written
+			// here rather than called, for it is all an idle call does.
+			var known bool
+			if cat, known = v.find(categoryName); !known {
+				cat = dd.unseen(categoryName)
+			}
+			if cat != nil {
+				snap = cat.snap.Load().usable()
+			}
+		} else {
+			cat, snap = dd.lookupUnwatched(categoryName)
 		}
-		snap := cat.current(dd)
 		if snap == nil {
-			cat.forget() // a gap: the rules read next start fresh
 			return false
 		}
 		cat.markRead()
@@ -184,6 +266,289 @@ func isActive(categoryName, feature string) bool {
 		if !again {
 			return active
 		}
+	}
+}
+
+// lookupUnwatched returns the category named and its usable snapshot, or
+// a nil snapshot when there is nothing to honour, while no watcher runs.
+// In watched mode it starts one (the first enabled call does, and it
+// verifies everything first) and answers from its view; in exact mode,
+// or where no watcher can start, it looks at the disk (lookupExact).
+// Watched calls never come here: isActive looks them up in the view
+// itself, and only a name never asked before takes a slower path
+// (unseen).
+func (dd *dataDirState) lookupUnwatched(name string) (*category, *snapshot) {
+	if dd.exactMode() {
+		return dd.lookupExact(name)
+	}
+	v := dd.startWatching()
+	if v == nil {
+		return dd.lookupExact(name)
+	}
+	cat, known := v.find(name)
+	if !known {
+		cat = dd.unseen(name)
+	}
+	if cat == nil {
+		return nil, nil
+	}
+	return cat, cat.snap.Load().usable()
+}
+
+// lookupExact is the lookup of exact mode: what is on disk now.
+func (dd *dataDirState) lookupExact(name string) (*category, *snapshot) {
+	cat := dd.category(name)
+	if cat == nil {
+		return nil, nil
+	}
+	snap := cat.current(dd)
+	if snap == nil {
+		cat.forget() // a gap: the rules read next start fresh
+		return nil, nil
+	}
+	return cat, snap
+}
+
+// exactMode reports whether this process's calls look at the disk
+// themselves (SetExact, WRENCH_EXACT=1, or no watch could be placed)
+// rather than answer from the watched snapshot. Such a process serves
+// each category file as it is at each call, so its live state counts as
+// serving the file as it is now, whatever version it last showed.
+func (dd *dataDirState) exactMode() bool {
+	return exact.Load() || dd.cannotWatch.Load()
+}
+
+// startWatcher starts a watcher; tests make it fail.
+var startWatcher = watch.Start
+
+// deafWatchers makes watchers ignore what they hear, so that only Sync
+// and this process's own writes change a snapshot: tests set it to prove
+// they call Sync wherever watched mode needs it.
+var deafWatchers atomic.Bool
+
+// rescanInterval is how often the watcher looks at every category
+// whatever the events said: half the one second a change may take at
+// worst, so a late tick on a loaded machine still keeps the bound.
+const rescanInterval = 500 * time.Millisecond
+
+// view is what a watched call looks a category up in: every category the
+// data directory state remembers (see dataDirState.categories), with a nil
+// for each bad name already logged. It never changes once published; a
+// name asked for the first time publishes a new one. The snapshot of
+// each category is kept fresh in place by the watcher, so a change to a
+// file needs no new view.
+//
+// Categories without a file are in it too, so that a call of a category
+// with no file and a call of one with rules cost the same one lookup, and
+// a bad name is told from a good one without checking it again.
+//
+// A process asks few categories, as a rule, and asks them from the start:
+// the first smallView categories asked are kept in a slice, looked
+// through in order, which for a handful costs a few length comparisons
+// where a map would hash the name. Every category is in a map too, once
+// there are more: a process that asks thousands (names built from data)
+// pays the hash for the later ones, and its first ones cost what they
+// cost before it asked the others.
+type view struct {
+	few  []viewEntry
+	many map[string]*category // every category, or nil when few holds them all
+}
+
+// viewEntry is one category of a small view. asked is the string a call
+// first asked it with, as given: call sites pass string literals, which
+// share one address in the binary, so a call passing that very string is
+// recognised by its address and length, without comparing its bytes.
+// Holding it keeps its memory from being reused for other bytes while the
+// view can compare addresses with it.
+type viewEntry struct {
+	name  string
+	asked string
+	cat   *category
+}
+
+// smallView is the most categories a view looks through in order.
+const smallView = 8
+
+// find returns the named category, and whether the view has the name.
+func (v *view) find(name string) (*category, bool) {
+	for i := range v.few {
+		e := &v.few[i]
+		if len(e.name) == len(name) && (unsafe.StringData(e.asked) == unsafe.StringData(name) || e.name == name) {
+			return e.cat, true
+		}
+	}
+	if v.many != nil {
+		cat, ok := v.many[name]
+		return cat, ok
+	}
+	return nil, false
+}
+
+// startWatching starts the watcher, unless this process looks at the disk
+// on every call, wrench is disabled, or the state is retired, and returns
+// the view it published, or nil. It verifies every category it remembers
+// itself before it returns, so the view answers right at once.
+func (dd *dataDirState) startWatching() *view {
+	dd.watchMu.Lock()
+	defer dd.watchMu.Unlock()
+	if v := dd.view.Load(); v != nil {
+		return v
+	}
+	if dd.retired.Load() || !enabled.Load() || dd.exactMode() {
+		return nil
+	}
+	var w *watch.Watcher
+	w, err := startWatcher(watch.Config{
+		DataDir:  dd.dataDir,
+		Dir:      dd.wrenchDir,
+		Interval: rescanInterval,
+		Wanted:   func(name string) bool { return rules.CheckCategory(name) == nil },
+		Report: func(ch watch.Changes) {
+			dd.watchMu.Lock()
+			defer dd.watchMu.Unlock()
+			if dd.watcher == w && !deafWatchers.Load() { // not stopped meanwhile
+				dd.verify(ch.Names, ch.All)
+			}
+		},
+	})
+	if err != nil {
+		dd.cannotWatch.Store(true)
+		logger.Warningf("cannot watch %s (%v): every IsActive call looks at the disk itself, as with %s=1", dd.wrenchDir, err, ExactVariable)
+		return nil
+	}
+	dd.watcher = w
+	done := make(chan struct{})
+	dd.watchDone.Store(&done)
+	dd.verify(nil, true)
+	return dd.publishView()
+}
+
+// stopWatching stops the watcher, if one runs, and wakes the calls paused
+// on its events, which go back to looking at the disk themselves.
+func (dd *dataDirState) stopWatching() {
+	dd.watchMu.Lock()
+	w := dd.watcher
+	dd.watcher = nil
+	dd.view.Store(nil)
+	if done := dd.watchDone.Swap(nil); done != nil {
+		close(*done)
+	}
+	dd.watchMu.Unlock()
+	if w != nil {
+		w.Close() // outside watchMu, which its last report may be waiting for
+	}
+}
+
+// unseen is the lookup of a name not in the view: it remembers the name (or
+// logs it once, when it is bad), verifies a new category's file, and
+// publishes a view holding it. Past the bounds on what is remembered it
+// answers without remembering, as exact mode does.
+func (dd *dataDirState) unseen(name string) *category {
+	cat := dd.category(name)
+	key := memoKey(name)
+	if _, remembered := dd.categories.Load(key); !remembered {
+		return cat
+	}
+	if v := dd.view.Load(); v != nil {
+		if _, ok := v.find(key); ok {
+			// Published already: a bad name longer than any category,
+			// remembered cut short, comes here on every call.
+			return cat
+		}
+	}
+	dd.watchMu.Lock()
+	defer dd.watchMu.Unlock()
+	if v := dd.view.Load(); v == nil || dd.watcher == nil {
+		// Stopped meanwhile: look as exact mode does.
+		if cat != nil && cat.current(dd) == nil {
+			cat.forget()
+		}
+		return cat
+	} else if _, ok := v.find(key); ok {
+		return cat // published by another call meanwhile
+	}
+	if cat != nil {
+		cat.askedAs = name
+		cat.verify(dd)
+	}
+	dd.publishView()
+	return cat
+}
+
+// publishView publishes a view of every category remembered now, keeping
+// the first ones of the view it replaces first. Callers hold watchMu.
+func (dd *dataDirState) publishView() *view {
+	all := map[string]*category{}
+	dd.categories.Range(func(k, c any) bool {
+		all[k.(string)] = c.(*category)
+		return true
+	})
+	v := &view{}
+	if old := dd.view.Load(); old != nil {
+		v.few = append(v.few, old.few...)
+	}
+	for name, cat := range all {
+		if len(v.few) == smallView {
+			break
+		}
+		if !slices.ContainsFunc(v.few, func(e viewEntry) bool { return e.name == name }) {
+			v.few = append(v.few, viewEntry{name: name, cat: cat})
+		}
+	}
+	for i := range v.few {
+		if cat := v.few[i].cat; cat != nil {
+			v.few[i].asked = cat.askedAs
+		}
+	}
+	if len(all) > len(v.few) {
+		v.many = all
+	}
+	dd.view.Store(v)
+	return v
+}
+
+// verify looks at the named categories' files again, or at every
+// remembered category's when all is true, with exactly the checks of a
+// call in exact mode. Names not remembered are not asked by this process
+// and are left alone. Callers hold watchMu, which orders every
+// verification: what one finds is never overwritten by an older look.
+func (dd *dataDirState) verify(names []string, all bool) {
+	if all {
+		dd.categories.Range(func(_, c any) bool {
+			if cat := c.(*category); cat != nil {
+				cat.verify(dd)
+			}
+			return true
+		})
+		return
+	}
+	for _, name := range names {
+		if c, ok := dd.categories.Load(name); ok && c.(*category) != nil {
+			c.(*category).verify(dd)
+		}
+	}
+}
+
+// verify brings the category's snapshot up to date with its file, as a
+// call in exact mode would, without marking the category read.
+func (c *category) verify(dd *dataDirState) {
+	if c.current(dd) == nil {
+		c.forget()
+	}
+}
+
+// wrote makes what a writer of this process just did in dataDir visible
+// to the next call: it verifies the named categories, or every one when
+// none is named.
+func wrote(dataDir string, names ...string) {
+	dd := inUse.Load()
+	if dd.dataDir != dataDir {
+		return
+	}
+	dd.watchMu.Lock()
+	defer dd.watchMu.Unlock()
+	if dd.watcher != nil {
+		dd.verify(names, len(names) == 0)
 	}
 }
 
@@ -235,9 +600,28 @@ type dataDirState struct {
 	// reading is whether any category is read (see category.read): the
 	// process has a live state to publish while wrench is enabled.
 	reading atomic.Bool
-	pubMu   sync.Mutex      // guards pub and retired
+	pubMu   sync.Mutex      // guards pub
 	pub     *live.Publisher // publishing the live state; nil when not
-	retired bool            // SetDataDir replaced this state: publish no more
+
+	// retired is whether SetDataDir replaced this state: no watcher or
+	// publisher starts again. It is set before either is stopped, and
+	// each checks it under its own lock before starting.
+	retired atomic.Bool
+
+	// view is what watched calls look categories up in; nil while no
+	// watcher runs (exact mode, disabled, not started yet, retired).
+	view atomic.Pointer[view]
+	// cannotWatch is whether a watcher could not be started: calls look
+	// at the disk themselves from then on.
+	cannotWatch atomic.Bool
+	// watchDone is closed when the watcher stops, waking the calls paused
+	// on its events; nil while none runs.
+	watchDone atomic.Pointer[chan struct{}]
+
+	// watchMu serialises starting and stopping the watcher, publishing
+	// views and every verification made for watched calls.
+	watchMu sync.Mutex
+	watcher *watch.Watcher // the one running, or nil
 }
 
 func newDataDirState(dataDir string) *dataDirState {
@@ -346,9 +730,8 @@ func (dd *dataDirState) badName(name string, err error) {
 // retire releases what the dataDirState holds open once SetDataDir has replaced
 // it. Calls still running on it finish as if the files were gone.
 func (dd *dataDirState) retire() {
-	dd.pubMu.Lock()
-	dd.retired = true
-	dd.pubMu.Unlock()
+	dd.retired.Store(true)
+	dd.stopWatching()
 	dd.stopPublishing()
 	dd.dir.close()
 }
@@ -383,6 +766,15 @@ type category struct {
 	// unruledOthers.
 	askedFull     atomic.Bool
 	unruledOthers atomic.Uint64
+
+	// askedAs is the very string the call that made the category
+	// remembered in watched mode asked with (not a copy): see viewEntry.
+	// Set and read under the owner's watchMu.
+	askedAs string
+
+	// changes is closed, and replaced, when the snapshot changes to
+	// another file state or is dropped: watched paused calls wait on it.
+	changes atomic.Pointer[chan struct{}]
 }
 
 // maxUnruled bounds how many features asked of a category that have no
@@ -391,7 +783,19 @@ const maxUnruled = 32
 
 func newCategory(dd *dataDirState, name string) *category {
 	path := filepath.Join(dd.wrenchDir, name)
-	return &category{owner: dd, name: name, path: path, file: newCatFile(name, path)}
+	c := &category{owner: dd, name: name, path: path, file: newCatFile(name, path)}
+	ch := make(chan struct{})
+	c.changes.Store(&ch)
+	return c
+}
+
+// changeSignal is closed when the category's snapshot next changes.
+func (c *category) changeSignal() <-chan struct{} { return *c.changes.Load() }
+
+// signalChange wakes the calls waiting on changeSignal.
+func (c *category) signalChange() {
+	ch := make(chan struct{})
+	close(*c.changes.Swap(&ch))
 }
 
 // current returns the usable snapshot of the category file as it is on
@@ -701,6 +1105,7 @@ func (c *category) keep(s *snapshot) *snapshot {
 	}
 	c.snap.Store(s)
 	c.markDirty()
+	c.signalChange()
 	return s.usable()
 }
 
@@ -712,6 +1117,7 @@ func (c *category) keep(s *snapshot) *snapshot {
 func (c *category) forget() {
 	if s := c.snap.Load(); s != nil && s.rules != nil && c.snap.CompareAndSwap(s, nil) {
 		c.markDirty()
+		c.signalChange()
 	}
 }
 
@@ -723,9 +1129,9 @@ func (s *snapshot) usableRules() map[string]*liveRule {
 	return s.rules
 }
 
-// usable is s, or nil when s is a refusal.
+// usable is s, or nil when s is nil or a refusal.
 func (s *snapshot) usable() *snapshot {
-	if s.rules == nil {
+	if s == nil || s.rules == nil {
 		return nil
 	}
 	return s
@@ -752,7 +1158,7 @@ type ruleStats struct {
 	fired     atomic.Uint64 // calls for which a term fired
 	paused    atomic.Int64  // calls paused in the rule now
 	sleeping  atomic.Int64  // calls sleeping in the rule now
-	lastFired atomic.Int64  // when a term last fired, Unix nanoseconds; 0 never
+	lastFired atomic.Int64  // when a term first fired since the category's live state was last published, Unix nanoseconds; 0 never
 }
 
 // InjectedPanic is the value the panic action panics with.
@@ -778,10 +1184,12 @@ var (
 		}
 	}
 	// pollInterval is how often a paused call looks for a change to its
-	// rule's file. A look costs what an unchanged file costs IsActive:
-	// on unix two stats, a few microseconds; on Windows two opens and
-	// two security descriptors read, several times that. Either way a
-	// hundred looks a second is a small share of a core per paused call.
+	// rule's file when no watcher tells it (exact mode, or the watcher
+	// stopped). A look costs what an unchanged file costs IsActive in
+	// exact mode: on unix two stats, a few microseconds; on Windows two
+	// opens and two security descriptors read, several times that. Either
+	// way a hundred looks a second is a small share of a core per paused
+	// call.
 	pollInterval = 10 * time.Millisecond
 	// exitProcess ends the process for the exit action.
 	exitProcess = os.Exit
@@ -801,7 +1209,14 @@ func (c *category) fire(dd *dataDirState, snap *snapshot, lr *liveRule) (active,
 		return false, false
 	}
 	lr.stats.fired.Add(1)
-	lr.stats.lastFired.Store(time.Now().UnixNano())
+	if !c.dirty.Load() || lr.stats.lastFired.Load() == 0 {
+		// Reading the clock costs more than the rest of an armed call
+		// (tens of nanoseconds on a VM's clock source), so only the first
+		// firing of a rule, and the first since the live state was last
+		// published, read it: the publisher shows the last firing to
+		// within its own delay.
+		lr.stats.lastFired.Store(time.Now().UnixNano())
+	}
 	c.markDirty()
 	w := *wake.Load()
 	lr.logFiring(c.name, t)
@@ -857,15 +1272,29 @@ func (lr *liveRule) logFiring(category string, t *rules.Term) {
 // awaitChange holds a paused call until the category file is no longer the
 // one snap was read from, the data directory changes, or wrench is
 // disabled. It reports whether the call should be evaluated again.
+//
+// Watched, it waits for the watcher to change the category's snapshot;
+// otherwise, or once the watcher stops, it looks at the file every
+// pollInterval.
 func (c *category) awaitChange(dd *dataDirState, snap *snapshot, w <-chan struct{}) bool {
+	look := false // the call has just looked
+	if done := dd.watchDone.Load(); done != nil {
+		if again, decided := c.awaitEvent(dd, snap, w, *done); decided {
+			return again
+		}
+		look = true // the watcher stopped: the call has not looked since
+	}
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
 	for {
-		select {
-		case <-w:
-			return false
-		case <-tick.C:
+		if !look {
+			select {
+			case <-w:
+				return false
+			case <-tick.C:
+			}
 		}
+		look = false
 		pollHold.RLock()
 		disabled := !enabled.Load()
 		moved := !disabled && (inUse.Load() != dd || c.changed(dd, snap))
@@ -875,6 +1304,34 @@ func (c *category) awaitChange(dd *dataDirState, snap *snapshot, w <-chan struct
 		}
 		if moved {
 			return true
+		}
+	}
+}
+
+// awaitEvent is awaitChange while the watcher runs: decided is false when
+// it stopped (done is closed) before anything else happened.
+func (c *category) awaitEvent(dd *dataDirState, snap *snapshot, w, done <-chan struct{}) (again, decided bool) {
+	for {
+		// The signal is taken before the look, so a change made between
+		// the two is not missed.
+		changed := c.changeSignal()
+		pollHold.RLock()
+		disabled := !enabled.Load()
+		now := c.snap.Load()
+		moved := !disabled && (inUse.Load() != dd || now == nil || now.rules == nil || now.key != snap.key)
+		pollHold.RUnlock()
+		if disabled {
+			return false, true
+		}
+		if moved {
+			return true, true
+		}
+		select {
+		case <-w:
+			return false, true
+		case <-changed:
+		case <-done:
+			return false, false
 		}
 	}
 }
@@ -1059,7 +1516,9 @@ func Clear(categories ...string) error {
 			return err
 		}
 	}
-	dir := wrenchDir(DataDir())
+	dataDir := DataDir()
+	dir := wrenchDir(dataDir)
+	defer wrote(dataDir, categories...) // even a Clear that failed may have removed some
 	d, err := store.Open(dir)
 	if err != nil {
 		if err := needDataDir(); err != nil {
@@ -1169,8 +1628,12 @@ func plural(n int, one, many string) string {
 
 // editCategory runs store.Edit, the one path every write of a category
 // file takes, on category's file in the wrench directory of DataDir().
+//
+// Whatever it did is visible to this process's next call: the category
+// is verified again before it returns.
 func editCategory(category string, mode store.EditMode, change store.Change) error {
 	dataDir := DataDir()
+	defer wrote(dataDir, category)
 	return store.Edit(dataDir, wrenchDir(dataDir), category, mode, change)
 }
 
@@ -1369,13 +1832,6 @@ func CloudConfig(dataDir, category string, text []byte, owner string) ([]byte, e
 // starts and stops a data directory's publisher, the collection of its
 // state, and the public API.
 
-// exactMode reports whether this process checks the disk on every call,
-// so that it serves each category file as it is at each call: it counts
-// as serving the file as it is now, whatever version its live state last
-// showed. Every process does today; the watched snapshot (SPEC 9) will
-// make it a setting.
-func (dd *dataDirState) exactMode() bool { return true }
-
 // startPublishing starts publishing dd's live state, unless it is
 // published already, wrench is disabled, or dd was replaced. The first
 // category read calls it, so a process that never sees a rules file
@@ -1383,7 +1839,7 @@ func (dd *dataDirState) exactMode() bool { return true }
 func (dd *dataDirState) startPublishing() {
 	dd.pubMu.Lock()
 	defer dd.pubMu.Unlock()
-	if dd.pub != nil || dd.retired || !enabled.Load() {
+	if dd.pub != nil || dd.retired.Load() || !enabled.Load() {
 		return
 	}
 	dd.pub = live.Publish(dd.wrenchDir, seed, dd.stateChanged, dd.collect)

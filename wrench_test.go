@@ -32,7 +32,15 @@ func Test(t *testing.T) { gc.TestingT(t) }
 
 // baseSuite gives each test a fresh data directory with a trusted wrench
 // directory in it, wrench enabled, and the wrench logger's entries captured.
+//
+// Every suite built on it runs twice, once in each freshness mode: exact
+// (every call looks at the disk) and watched (calls answer from the
+// watched snapshot). A test that changes the disk other than through the
+// package's writers calls settle before it asks, which makes the change
+// visible in watched mode with Sync and does nothing in exact mode, where
+// every call must see it unaided.
 type baseSuite struct {
+	exact    bool // the freshness mode: see wrench.SetExact
 	dataDir  string
 	dir      string // the wrench directory
 	logs     *loggo.TestWriter
@@ -50,6 +58,14 @@ func (s *baseSuite) SetUpTest(c *gc.C) {
 	// count how often it is verified.
 	c.Assert(os.Mkdir(filepath.Join(s.dir, wrench.LiveDirName()), 0o755), gc.IsNil)
 	s.restores = nil
+	c.Logf("exact mode: %v", s.exact)
+	wasExact := wrench.SetExact(s.exact)
+	s.addRestore(func() { wrench.SetExact(wasExact) })
+	if os.Getenv("WRENCH_TEST_DEAF") == "1" {
+		// Prove every test settles where watched mode needs it: the
+		// watcher hears nothing, and only Sync and writes change things.
+		s.addRestore(wrench.SetDeafWatchers(true))
+	}
 	old := wrench.SetDataDir(s.dataDir)
 	wasEnabled := wrench.SetEnabled(true)
 	s.addRestore(func() {
@@ -75,14 +91,25 @@ func (s *baseSuite) TearDownTest(c *gc.C) {
 
 func (s *baseSuite) addRestore(f func()) { s.restores = append(s.restores, f) }
 
+// settle makes every change made to the disk so far visible to the next
+// call: wrench.Sync in watched mode, nothing in exact mode.
+func (s *baseSuite) settle() {
+	if !s.exact {
+		wrench.Sync()
+	}
+}
+
 // writeFile writes a category file with mode 0644 whatever the umask, by
-// renaming a new file over the old, as the command does.
+// renaming a new file over the old, as the command does, and settles.
 func (s *baseSuite) writeFile(c *gc.C, category, content string) string {
 	path := filepath.Join(s.dir, category)
-	tmp := path + ".tmp"
+	tmp := filepath.Join(s.dir, wrench.TempName(category))
 	c.Assert(os.WriteFile(tmp, []byte(content), 0o644), gc.IsNil)
+	s.settle()
 	c.Assert(os.Chmod(tmp, 0o644), gc.IsNil)
+	s.settle()
 	c.Assert(renameOver(tmp, path), gc.IsNil)
+	s.settle()
 	return path
 }
 
@@ -223,7 +250,10 @@ func (*defaultsSuite) TestDefaultDataDir(c *gc.C) {
 
 type switchSuite struct{ baseSuite }
 
-var _ = gc.Suite(&switchSuite{})
+var (
+	_ = gc.Suite(&switchSuite{baseSuite{exact: true}})
+	_ = gc.Suite(&switchSuite{baseSuite{exact: false}})
+)
 
 func (s *switchSuite) TestSetEnabledReturnsPrevious(c *gc.C) {
 	c.Check(wrench.SetEnabled(false), gc.Equals, true)
@@ -247,7 +277,9 @@ func (s *switchSuite) TestSetDataDirReturnsPreviousAndSwitches(c *gc.C) {
 	s.writeFile(c, "agent", "first\n")
 	other := tempDir(c)
 	c.Assert(os.Mkdir(filepath.Join(other, "wrench"), 0o755), gc.IsNil)
+	s.settle()
 	c.Assert(os.WriteFile(filepath.Join(other, "wrench", "agent"), []byte("second\n"), 0o644), gc.IsNil)
+	s.settle()
 
 	c.Check(wrench.IsActive("agent", "first"), gc.Equals, true)
 	c.Check(wrench.SetDataDir(other), gc.Equals, s.dataDir)
@@ -287,7 +319,10 @@ func (s *switchSuite) TestConcurrentSwitching(c *gc.C) {
 
 type formatSuite struct{ baseSuite }
 
-var _ = gc.Suite(&formatSuite{})
+var (
+	_ = gc.Suite(&formatSuite{baseSuite{exact: true}})
+	_ = gc.Suite(&formatSuite{baseSuite{exact: false}})
+)
 
 func (s *formatSuite) TestOriginalFormat(c *gc.C) {
 	// The original wrench format: one feature a line, nothing else.
@@ -365,7 +400,9 @@ func (s *formatSuite) TestNoPathLeavesTheWrenchDirectory(c *gc.C) {
 	// feature: none of the bad names may read it.
 	outside := filepath.Join(s.dataDir, "escape")
 	c.Assert(os.WriteFile(outside, []byte("x\n"), 0o644), gc.IsNil)
+	s.settle()
 	c.Assert(os.WriteFile(filepath.Join(s.dataDir, "passwd"), []byte("x\n"), 0o644), gc.IsNil)
+	s.settle()
 	for _, name := range append(badCategories, "../escape", "../passwd", "..\\escape") {
 		c.Check(wrench.IsActive(name, "x"), gc.Equals, false, gc.Commentf("%q", name))
 	}
@@ -437,7 +474,10 @@ func (s *formatSuite) TestEditsReadMarksAsIsActive(c *gc.C) {
 
 type triggerSuite struct{ baseSuite }
 
-var _ = gc.Suite(&triggerSuite{})
+var (
+	_ = gc.Suite(&triggerSuite{baseSuite{exact: true}})
+	_ = gc.Suite(&triggerSuite{baseSuite{exact: false}})
+)
 
 // sequence calls IsActive n times and writes the answers as T and F.
 func sequence(category, feature string, n int) string {
@@ -575,7 +615,10 @@ const failAfter = 20 * time.Second
 
 type actionSuite struct{ baseSuite }
 
-var _ = gc.Suite(&actionSuite{})
+var (
+	_ = gc.Suite(&actionSuite{baseSuite{exact: true}})
+	_ = gc.Suite(&actionSuite{baseSuite{exact: false}})
+)
 
 func (s *actionSuite) SetUpTest(c *gc.C) {
 	s.baseSuite.SetUpTest(c)
@@ -678,6 +721,7 @@ func (s *actionSuite) TestPauseResumesWhenTheFileIsRemoved(c *gc.C) {
 	path := s.writeFile(c, "agent", "held pause\n")
 	answers := s.pausedCalls(c, 2, "pause")
 	c.Assert(os.Remove(path), gc.IsNil)
+	s.settle()
 	c.Check(receive(c, answers, "a released call"), gc.Equals, false)
 	c.Check(receive(c, answers, "a released call"), gc.Equals, false)
 }
@@ -690,6 +734,7 @@ func (s *actionSuite) TestPauseResumesWhenTheFileIsTouched(c *gc.C) {
 	c.Check(wrench.IsActive("agent", "held"), gc.Equals, false)
 	answers := s.pausedCalls(c, 2, "1*off->pause")
 	c.Assert(osChtimes(path, time.Now().Add(time.Hour)), gc.IsNil)
+	s.settle()
 	s.waitFirings(c, "agent:held: pause fired", 4)
 	c.Check(s.firings("agent:held: off fired"), gc.Equals, 1)
 	nothingReturned(c, answers)
@@ -752,7 +797,7 @@ func (s *actionSuite) TestExitHook(c *gc.C) {
 
 func (s *actionSuite) TestExitEndsTheProcess(c *gc.C) {
 	s.writeFile(c, "agent", "die exit(42)\n")
-	out, err := childProcess("exit", s.dataDir).CombinedOutput()
+	out, err := s.child("exit").CombinedOutput()
 	exitErr, ok := err.(*exec.ExitError)
 	c.Assert(ok, gc.Equals, true, gc.Commentf("err %v, output %s", err, out))
 	c.Check(exitErr.ExitCode(), gc.Equals, 42)
@@ -765,7 +810,7 @@ func (s *actionSuite) TestProcessesCountSeparately(c *gc.C) {
 	// each see it fire once.
 	s.writeFile(c, "agent", "x 1*on\n")
 	for i := 0; i < 2; i++ {
-		cmd := childProcess("ask", s.dataDir)
+		cmd := s.child("ask")
 		cmd.Env = append(cmd.Env, "WRENCH_TEST_FEATURES=x x")
 		out, err := cmd.Output()
 		c.Assert(err, gc.IsNil)
@@ -773,6 +818,17 @@ func (s *actionSuite) TestProcessesCountSeparately(c *gc.C) {
 	}
 	// And this process counts on its own too.
 	c.Check(sequence("agent", "x", 2), gc.Equals, "TF")
+}
+
+// child is childProcess in the suite's data directory and freshness mode.
+func (s *baseSuite) child(role string) *exec.Cmd {
+	cmd := childProcess(role, s.dataDir)
+	if s.exact {
+		cmd.Env = append(cmd.Env, wrench.ExactVariable+"=1")
+	} else {
+		cmd.Env = append(cmd.Env, wrench.ExactVariable+"=")
+	}
+	return cmd
 }
 
 // childProcess runs this test binary as a small program (see TestMain)
@@ -796,6 +852,7 @@ func init() {
 	case "ask":
 		// Print the answer for each feature named on the command line.
 		wrench.SetDataDir(os.Getenv("WRENCH_TEST_DATADIR"))
+		wrench.SetExact(os.Getenv(wrench.ExactVariable) == "1")
 		for _, f := range strings.Fields(os.Getenv("WRENCH_TEST_FEATURES")) {
 			if wrench.IsActive("agent", f) {
 				os.Stdout.WriteString(f + "=true\n")
@@ -811,7 +868,10 @@ func init() {
 // that an unchanged file is served without reading it again.
 type freshSuite struct{ baseSuite }
 
-var _ = gc.Suite(&freshSuite{})
+var (
+	_ = gc.Suite(&freshSuite{baseSuite{exact: true}})
+	_ = gc.Suite(&freshSuite{baseSuite{exact: false}})
+)
 
 func (s *freshSuite) TestRenameOver(c *gc.C) {
 	s.writeFile(c, "agent", "x\n")
@@ -825,6 +885,7 @@ func (s *freshSuite) TestRemoval(c *gc.C) {
 	path := s.writeFile(c, "agent", "x\n")
 	c.Check(wrench.IsActive("agent", "x"), gc.Equals, true)
 	c.Assert(os.Remove(path), gc.IsNil)
+	s.settle()
 	c.Check(wrench.IsActive("agent", "x"), gc.Equals, false)
 	s.writeFile(c, "agent", "x\n")
 	c.Check(wrench.IsActive("agent", "x"), gc.Equals, true)
@@ -836,8 +897,10 @@ func (s *freshSuite) TestRewriteInPlaceWithSameSize(c *gc.C) {
 	// Same inode, same size: the times tell. Set them apart explicitly,
 	// as a file system with coarse timestamps might not.
 	c.Assert(os.WriteFile(path, []byte("y\n"), 0o644), gc.IsNil)
+	s.settle()
 	later := time.Now().Add(time.Second)
 	c.Assert(os.Chtimes(path, later, later), gc.IsNil)
+	s.settle()
 	c.Check(wrench.IsActive("agent", "x"), gc.Equals, false)
 	c.Check(wrench.IsActive("agent", "y"), gc.Equals, true)
 }
@@ -846,9 +909,11 @@ func (s *freshSuite) TestRenameDirectoryAway(c *gc.C) {
 	s.writeFile(c, "agent", "x\n")
 	c.Check(wrench.IsActive("agent", "x"), gc.Equals, true)
 	c.Assert(os.Rename(s.dir, s.dir+".old"), gc.IsNil)
+	s.settle()
 	c.Check(wrench.IsActive("agent", "x"), gc.Equals, false)
 	// A new directory in its place is read afresh.
 	c.Assert(os.Mkdir(s.dir, 0o755), gc.IsNil)
+	s.settle()
 	s.writeFile(c, "agent", "y\n")
 	c.Check(wrench.IsActive("agent", "x"), gc.Equals, false)
 	c.Check(wrench.IsActive("agent", "y"), gc.Equals, true)
@@ -878,6 +943,7 @@ func (s *freshSuite) TestCategoriesAreSeparate(c *gc.C) {
 	c.Check(wrench.IsActive("two", "x"), gc.Equals, false)
 	c.Check(wrench.IsActive("two", "y"), gc.Equals, true)
 	c.Assert(os.Remove(filepath.Join(s.dir, "one")), gc.IsNil)
+	s.settle()
 	c.Check(wrench.IsActive("one", "x"), gc.Equals, false)
 	c.Check(wrench.IsActive("two", "y"), gc.Equals, true)
 }
@@ -888,7 +954,10 @@ func (s *freshSuite) TestCategoriesAreSeparate(c *gc.C) {
 // up exactly.
 type countSuite struct{ baseSuite }
 
-var _ = gc.Suite(&countSuite{})
+var (
+	_ = gc.Suite(&countSuite{baseSuite{exact: true}})
+	_ = gc.Suite(&countSuite{baseSuite{exact: false}})
+)
 
 func (s *countSuite) SetUpTest(c *gc.C) {
 	s.baseSuite.SetUpTest(c)
@@ -916,6 +985,7 @@ func (s *countSuite) TestUnchangedLineKeepsItsCounts(c *gc.C) {
 	c.Check(sequence("agent", "x", 1), gc.Equals, "F")
 	// Touched.
 	c.Assert(osChtimes(path, time.Now().Add(time.Hour)), gc.IsNil)
+	s.settle()
 	c.Check(sequence("agent", "x", 1), gc.Equals, "F")
 	// Set to what it says already.
 	c.Assert(wrench.Set("agent", "x", "1*on"), gc.IsNil)
@@ -942,11 +1012,18 @@ func (s *countSuite) TestChangedLineStartsFresh(c *gc.C) {
 	s.writeFile(c, "agent", "x 2*return\ny 1*on\n")
 	c.Check(sequence("agent", "x", 3), gc.Equals, "TTF")
 
-	// Unset and set again with no call in between: the process never saw
-	// the file without y, so y's line is unchanged and stays spent.
 	c.Assert(wrench.Unset("agent", "y"), gc.IsNil)
 	c.Assert(wrench.Set("agent", "y", "1*on"), gc.IsNil)
-	c.Check(sequence("agent", "y", 1), gc.Equals, "F")
+	if s.exact {
+		// Unset and set again with no call in between: the process
+		// never saw the file without y, so y's line is unchanged and
+		// stays spent.
+		c.Check(sequence("agent", "y", 1), gc.Equals, "F")
+	} else {
+		// Watched, the process sees each of its own writes: it saw the
+		// file without y, so y is new again.
+		c.Check(sequence("agent", "y", 2), gc.Equals, "TF")
+	}
 	// With a call in between, the process saw y gone: y is new again.
 	c.Assert(wrench.Unset("agent", "y"), gc.IsNil)
 	c.Check(sequence("agent", "y", 1), gc.Equals, "F")
@@ -957,20 +1034,30 @@ func (s *countSuite) TestChangedLineStartsFresh(c *gc.C) {
 func (s *countSuite) TestRemovedFileSeenGoneStartsFresh(c *gc.C) {
 	path := s.writeFile(c, "agent", "x 1*on\n")
 	c.Check(sequence("agent", "x", 2), gc.Equals, "TF")
-	// Removed and made again while no call looked: to this process that
-	// is the file replaced, and the line is unchanged.
 	c.Assert(os.Remove(path), gc.IsNil)
+	s.settle()
 	s.writeFile(c, "agent", "x 1*on\n")
-	c.Check(sequence("agent", "x", 1), gc.Equals, "F")
+	if s.exact {
+		// Removed and made again while no call looked: to this process
+		// that is the file replaced, and the line is unchanged.
+		c.Check(sequence("agent", "x", 1), gc.Equals, "F")
+	} else {
+		// Watched, the process looked (here when the test settled): it
+		// saw the file gone, which ends the rule's state.
+		c.Check(sequence("agent", "x", 2), gc.Equals, "TF")
+	}
 	// A call that finds no file ends the rule's state.
 	c.Assert(os.Remove(path), gc.IsNil)
+	s.settle()
 	c.Check(sequence("agent", "x", 1), gc.Equals, "F")
 	s.writeFile(c, "agent", "x 1*on\n")
 	c.Check(sequence("agent", "x", 2), gc.Equals, "TF")
 	// So does one that finds no wrench directory.
 	c.Assert(os.Rename(s.dir, s.dir+".away"), gc.IsNil)
+	s.settle()
 	c.Check(sequence("agent", "x", 1), gc.Equals, "F")
 	c.Assert(os.Rename(s.dir+".away", s.dir), gc.IsNil)
+	s.settle()
 	c.Check(sequence("agent", "x", 2), gc.Equals, "TF")
 }
 
@@ -1069,7 +1156,7 @@ func (s *countSuite) TestReleasesAddUpWhileCallsArrive(c *gc.C) {
 	c.Check(s.firings("agent:held: off fired"), gc.Equals, 5)
 
 	// A process that starts now reads the line alone: five calls in all.
-	cmd := childProcess("ask", s.dataDir)
+	cmd := s.child("ask")
 	cmd.Env = append(cmd.Env, "WRENCH_TEST_FEATURES="+strings.Repeat("held ", 5))
 	out, err := cmd.Output()
 	c.Assert(err, gc.IsNil)
@@ -1163,7 +1250,10 @@ type releaseSuite struct {
 	baseSuite
 }
 
-var _ = gc.Suite(&releaseSuite{})
+var (
+	_ = gc.Suite(&releaseSuite{baseSuite{exact: true}})
+	_ = gc.Suite(&releaseSuite{baseSuite{exact: false}})
+)
 
 func (s *releaseSuite) TestReleaseLetsNPausedCallsThrough(c *gc.C) {
 	s.addRestore(wrench.SetPollInterval(time.Millisecond))
@@ -1232,7 +1322,10 @@ func (s *releaseSuite) TestReleaseRefusesToOverflow(c *gc.C) {
 // builds them from data might: what is kept and logged stays bounded.
 type categoriesSuite struct{ baseSuite }
 
-var _ = gc.Suite(&categoriesSuite{})
+var (
+	_ = gc.Suite(&categoriesSuite{baseSuite{exact: true}})
+	_ = gc.Suite(&categoriesSuite{baseSuite{exact: false}})
+)
 
 // manyCategories is more distinct names than anything remembers.
 const manyCategories = 20000
@@ -1324,7 +1417,10 @@ type writerSuite struct {
 	baseSuite
 }
 
-var _ = gc.Suite(&writerSuite{})
+var (
+	_ = gc.Suite(&writerSuite{baseSuite{exact: true}})
+	_ = gc.Suite(&writerSuite{baseSuite{exact: false}})
+)
 
 // noWrenchDir points wrench at a fresh data directory without a wrench
 // directory in it. (Removing the one there is not portable: wine 8 fails
@@ -1615,6 +1711,7 @@ func (s *writerSuite) TestClear(c *gc.C) {
 
 func (s *writerSuite) TestClearRefusesADirectory(c *gc.C) {
 	c.Assert(os.Mkdir(filepath.Join(s.dir, "agent"), 0o755), gc.IsNil)
+	s.settle()
 	c.Check(wrench.Clear("agent"), gc.ErrorMatches, `cannot remove .*[/\\]wrench[/\\]agent: it is a directory, not a category file \(remove it by hand\)`)
 	// Set and the like say the same, not that clear would remove it.
 	c.Check(wrench.Set("agent", "a", "on"), gc.ErrorMatches, `.*[/\\]agent is a directory, not a regular file, so IsActive .* would not trust it: refusing to edit it \(remove the directory by hand\)`)
@@ -1627,6 +1724,7 @@ func (s *writerSuite) TestClearRefusesADirectory(c *gc.C) {
 func (s *writerSuite) TestClearRemovesEveryFileItCan(c *gc.C) {
 	for _, name := range []string{"0first", "zzlast"} {
 		c.Assert(os.Mkdir(filepath.Join(s.dir, name), 0o755), gc.IsNil)
+		s.settle()
 	}
 	for _, name := range []string{"b", "m", "y"} {
 		s.writeFile(c, name, "x\n")
@@ -1776,7 +1874,10 @@ type listSuite struct {
 	baseSuite
 }
 
-var _ = gc.Suite(&listSuite{})
+var (
+	_ = gc.Suite(&listSuite{baseSuite{exact: true}})
+	_ = gc.Suite(&listSuite{baseSuite{exact: false}})
+)
 
 func (s *listSuite) TestList(c *gc.C) {
 	s.writeFile(c, "machine-agent", "# comment\nrefuse-upgrade\nfail-lease 30%on # flaky\nbad on#x\n")
@@ -1873,13 +1974,16 @@ func (s *listSuite) TestListSaysAFileHasAByteOrderMark(c *gc.C) {
 // rule's draws, and each rule draws from a stream of its own.
 type seedSuite struct{ baseSuite }
 
-var _ = gc.Suite(&seedSuite{})
+var (
+	_ = gc.Suite(&seedSuite{baseSuite{exact: true}})
+	_ = gc.Suite(&seedSuite{baseSuite{exact: false}})
+)
 
 // askWithSeed runs a child process with WRENCH_SEED=seed (unset when seed
 // is "") asking the given features of category agent in order, and returns
 // its answers and its log.
 func (s *seedSuite) askWithSeed(c *gc.C, seed string, features ...string) (answers, log string) {
-	cmd := childProcess("ask", s.dataDir)
+	cmd := s.child("ask")
 	cmd.Env = append(cmd.Env, "WRENCH_TEST_FEATURES="+strings.Join(features, " "))
 	if seed != "" {
 		cmd.Env = append(cmd.Env, wrench.SeedVariable+"="+seed)
@@ -2121,7 +2225,10 @@ func (s *twinsSuite) TestInternalPackagesNeverImportTheRoot(c *gc.C) {
 // The agents of other processes and users are e2e's.
 type liveSuite struct{ baseSuite }
 
-var _ = gc.Suite(&liveSuite{})
+var (
+	_ = gc.Suite(&liveSuite{baseSuite{exact: true}})
+	_ = gc.Suite(&liveSuite{baseSuite{exact: false}})
+)
 
 // waitFor waits until cond holds for category's status, and returns it.
 func waitFor(c *gc.C, category, feature string, cond wrench.Condition) wrench.CategoryStatus {
@@ -2198,7 +2305,7 @@ func (s *liveSuite) TestStatusShowsWhatEachRuleDoes(c *gc.C) {
 	p := mine(c, cs)
 	c.Check(p.EUID, gc.Equals, os.Geteuid())
 	c.Check(p.Seed, gc.Equals, wrench.Seed())
-	c.Check(p.Exact, gc.Equals, true)
+	c.Check(p.Exact, gc.Equals, s.exact)
 	c.Check(p.Loaded, gc.Equals, true)
 	c.Check(p.Version, gc.Equals, cs.Version)
 	c.Check(p.Version, gc.Matches, "[0-9a-f]{64}")
@@ -2506,4 +2613,230 @@ func (s *liveSuite) TestSetDataDirToTheSameDirectoryKeepsTheStateShown(c *gc.C) 
 	// And it stays: no late removal by a stopped publisher.
 	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, true)
 	waitFor(c, "agent", "x", wrench.WhenFired(2))
+}
+
+// watchedSuite proves what watched mode adds: changes seen without Sync,
+// this process's own writes seen by its next call, paused calls woken by
+// the event, and the fallback to exact mode where no watch can be placed.
+type watchedSuite struct{ baseSuite }
+
+var _ = gc.Suite(&watchedSuite{baseSuite{exact: false}})
+
+func (s *watchedSuite) SetUpTest(c *gc.C) {
+	s.baseSuite.SetUpTest(c)
+	s.addRestore(wrench.SetDeafWatchers(false)) // these tests are of what it hears
+}
+
+// eventually waits until IsActive(category, feature) says want, without
+// Sync: the watcher must tell. It returns how long that took.
+func eventually(c *gc.C, category, feature string, want bool) time.Duration {
+	start := time.Now()
+	deadline := start.Add(failAfter)
+	for wrench.IsActive(category, feature) != want {
+		if time.Now().After(deadline) {
+			c.Fatalf("IsActive(%q, %q) is still %v after %v", category, feature, !want, failAfter)
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+	return time.Since(start)
+}
+
+func (s *watchedSuite) TestChangesAreSeenWithoutSync(c *gc.C) {
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, false)
+	c.Check(wrench.Watching(), gc.Equals, true)
+	path := filepath.Join(s.dir, "agent")
+	tmp := filepath.Join(s.dir, wrench.TempName("agent"))
+	c.Assert(os.WriteFile(tmp, []byte("x\n"), 0o644), gc.IsNil)
+	c.Assert(os.Chmod(tmp, 0o644), gc.IsNil)
+	c.Assert(renameOver(tmp, path), gc.IsNil)
+	eventually(c, "agent", "x", true)
+	if runtime.GOOS != "windows" { // where trust is in ACLs, not modes
+		c.Assert(os.Chmod(path, 0o666), gc.IsNil)
+		eventually(c, "agent", "x", false)
+		c.Assert(os.Chmod(path, 0o644), gc.IsNil)
+		eventually(c, "agent", "x", true)
+	}
+	c.Assert(os.Remove(path), gc.IsNil)
+	eventually(c, "agent", "x", false)
+}
+
+func (s *watchedSuite) TestTheDirectoryChangingIsSeenWithoutSync(c *gc.C) {
+	s.writeFile(c, "agent", "x\n")
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, true)
+	if runtime.GOOS != "windows" { // where trust is in ACLs, not modes
+		c.Assert(os.Chmod(s.dir, 0o777), gc.IsNil)
+		eventually(c, "agent", "x", false)
+		c.Assert(os.Chmod(s.dir, 0o755), gc.IsNil)
+		eventually(c, "agent", "x", true)
+	}
+	c.Assert(os.Rename(s.dir, s.dir+".away"), gc.IsNil)
+	eventually(c, "agent", "x", false)
+	c.Assert(os.Rename(s.dir+".away", s.dir), gc.IsNil)
+	eventually(c, "agent", "x", true)
+}
+
+func (s *watchedSuite) TestOwnWritesAreSeenByTheNextCall(c *gc.C) {
+	// The watcher hears nothing: only the writers' own verification can
+	// make their writes visible.
+	s.addRestore(wrench.SetDeafWatchers(true))
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, false)
+	c.Assert(wrench.Set("agent", "x", ""), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, true)
+	c.Assert(wrench.Unset("agent", "x"), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, false)
+	c.Assert(wrench.Apply("agent", []byte("y\n")), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "y"), gc.Equals, true)
+	c.Assert(wrench.Clear("agent"), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "y"), gc.Equals, false)
+	c.Assert(wrench.Apply("agent", []byte("y\n")), gc.IsNil)
+	c.Assert(wrench.Clear(), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "y"), gc.Equals, false)
+	// A change made by other means waits for Sync.
+	s.writeFile(c, "agent", "z\n") // settles
+	c.Check(wrench.IsActive("agent", "z"), gc.Equals, true)
+	c.Assert(os.Remove(filepath.Join(s.dir, "agent")), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "z"), gc.Equals, true)
+	wrench.Sync()
+	c.Check(wrench.IsActive("agent", "z"), gc.Equals, false)
+}
+
+func (s *watchedSuite) TestPausedCallsWakeOnTheEvent(c *gc.C) {
+	// Paused calls never look by themselves here: only the event, heard
+	// without Sync, can wake them.
+	s.addRestore(wrench.SetPollInterval(time.Hour))
+	s.writeFile(c, "agent", "held pause\n")
+	answers := make(chan bool, 2)
+	for range 2 {
+		go func() { answers <- wrench.IsActive("agent", "held") }()
+	}
+	s.waitFirings(c, "agent:held: pause fired", 2)
+	nothingReturned(c, answers)
+	path := filepath.Join(s.dir, "agent")
+	tmp := filepath.Join(s.dir, wrench.TempName("agent"))
+	c.Assert(os.WriteFile(tmp, []byte("held on\n"), 0o644), gc.IsNil)
+	c.Assert(os.Chmod(tmp, 0o644), gc.IsNil)
+	c.Assert(renameOver(tmp, path), gc.IsNil)
+	c.Check(receive(c, answers, "a paused call"), gc.Equals, true)
+	c.Check(receive(c, answers, "a paused call"), gc.Equals, true)
+}
+
+func (s *watchedSuite) TestPausedCallsWakeOnSetDataDirAndExactMode(c *gc.C) {
+	s.addRestore(wrench.SetPollInterval(time.Hour))
+	s.writeFile(c, "agent", "held pause\n")
+	answers := make(chan bool, 1)
+	go func() { answers <- wrench.IsActive("agent", "held") }()
+	s.waitFirings(c, "agent:held: pause fired", 1)
+	// Another data directory: the call is evaluated afresh there, where
+	// there is no file.
+	wrench.SetDataDir(tempDir(c))
+	c.Check(receive(c, answers, "a paused call"), gc.Equals, false)
+
+	wrench.SetDataDir(s.dataDir)
+	go func() { answers <- wrench.IsActive("agent", "held") }()
+	s.waitFirings(c, "agent:held: pause fired", 2)
+	// Exact mode stops the watcher: the call goes back to looking by
+	// itself, and sees the change.
+	s.addRestore(wrench.SetPollInterval(time.Millisecond))
+	wrench.SetExact(true)
+	s.writeFile(c, "agent", "held on\n")
+	c.Check(receive(c, answers, "a paused call"), gc.Equals, true)
+}
+
+func (s *watchedSuite) TestOnlyCategoriesAskedAreLoaded(c *gc.C) {
+	// A refused file no call asks for is never read, so never logged;
+	// one asked is.
+	c.Assert(os.Mkdir(filepath.Join(s.dir, "other"), 0o755), gc.IsNil)
+	s.writeFile(c, "agent", "x\n")
+	wrench.Sync()
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, true)
+	wrench.Sync()
+	c.Check(s.logged(loggo.ERROR, ""), gc.HasLen, 0)
+	c.Check(wrench.IsActive("other", "x"), gc.Equals, false)
+	c.Check(s.logged(loggo.ERROR, "other"), gc.HasLen, 1)
+}
+
+func (s *watchedSuite) TestTheWatcherDoesNotMarkCategoriesRead(c *gc.C) {
+	// Asked while it had no file: the watcher loads the file when it
+	// comes, but only a call that finds it makes the category read.
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, false)
+	s.writeFile(c, "agent", "x\n")
+	c.Check(wrench.IsRead("agent"), gc.Equals, false)
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, true)
+	c.Check(wrench.IsRead("agent"), gc.Equals, true)
+}
+
+func (s *watchedSuite) TestAWatcherThatCannotStartFallsBackToExactMode(c *gc.C) {
+	s.addRestore(wrench.SetWatchFailure(errors.New("too many open files")))
+	wrench.SetDataDir(s.dataDir) // a fresh state, whose first call tries to watch
+	s.addRestore(wrench.SetPollInterval(time.Millisecond))
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, false)
+	c.Check(wrench.Watching(), gc.Equals, false)
+	c.Check(wrench.ExactMode(), gc.Equals, true)
+	c.Check(wrench.IsExact(), gc.Equals, false)
+	warned := s.logged(loggo.WARNING, "too many open files")
+	c.Assert(warned, gc.HasLen, 1)
+	c.Check(warned[0], gc.Equals, "cannot watch "+s.dir+" (too many open files): every IsActive call looks at the disk itself, as with WRENCH_EXACT=1")
+	// Every call sees the disk, without Sync.
+	path := filepath.Join(s.dir, "agent")
+	c.Assert(os.WriteFile(path, []byte("x\n"), 0o644), gc.IsNil)
+	c.Assert(os.Chmod(path, 0o644), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, true)
+	c.Assert(os.Remove(path), gc.IsNil)
+	c.Check(wrench.IsActive("agent", "x"), gc.Equals, false)
+	c.Check(s.logged(loggo.WARNING, "cannot watch"), gc.HasLen, 1)
+}
+
+func (s *watchedSuite) TestSwitchingModes(c *gc.C) {
+	s.writeFile(c, "agent", "x 2*on\n")
+	c.Check(sequence("agent", "x", 1), gc.Equals, "T")
+	c.Check(wrench.Watching(), gc.Equals, true)
+	c.Check(wrench.SetExact(true), gc.Equals, false)
+	c.Check(wrench.Watching(), gc.Equals, false)
+	// Counts carry over the switch both ways.
+	c.Check(sequence("agent", "x", 1), gc.Equals, "T")
+	c.Check(wrench.SetExact(false), gc.Equals, true)
+	c.Check(sequence("agent", "x", 1), gc.Equals, "F")
+	c.Check(wrench.Watching(), gc.Equals, true)
+	// Disabling stops the watcher; the next enabled call starts one.
+	wrench.SetEnabled(false)
+	c.Check(wrench.Watching(), gc.Equals, false)
+	wrench.SetEnabled(true)
+	c.Check(wrench.Watching(), gc.Equals, false)
+	c.Check(sequence("agent", "x", 1), gc.Equals, "F")
+	c.Check(wrench.Watching(), gc.Equals, true)
+}
+
+// In watched mode the live state shows the version of the file the
+// process serves, so WaitLoaded waits for this process to see a change
+// made behind its back, and no longer.
+func (s *liveSuite) TestWaitLoadedWaitsForTheWatcher(c *gc.C) {
+	if s.exact {
+		c.Skip("an exact-mode process serves the file as it is at each call: it is always loaded")
+	}
+	s.addRestore(wrench.SetDeafWatchers(true)) // only Sync shows it the change
+	s.writeFile(c, "agent", "x\n")
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, true)
+	old := mine(c, waitFor(c, "agent", "x", wrench.WhenFired(1))).Version
+
+	path := filepath.Join(s.dir, "agent")
+	tmp := filepath.Join(s.dir, wrench.TempName("agent"))
+	c.Assert(os.WriteFile(tmp, []byte("y\n"), 0o644), gc.IsNil)
+	c.Assert(os.Chmod(tmp, 0o644), gc.IsNil)
+	c.Assert(renameOver(tmp, path), gc.IsNil)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	st, err := wrench.WaitLoaded(ctx, "agent")
+	c.Assert(err, gc.NotNil, gc.Commentf("loaded before this process could have seen the change: %+v", st))
+	c.Check(mine(c, *st.Category("agent")).Version, gc.Equals, old)
+	c.Check(mine(c, *st.Category("agent")).Loaded, gc.Equals, false)
+
+	wrench.Sync()
+	c.Assert(wrench.IsActive("agent", "y"), gc.Equals, true)
+	ctx, cancel = context.WithTimeout(context.Background(), failAfter)
+	defer cancel()
+	st, err = wrench.WaitLoaded(ctx, "agent")
+	c.Assert(err, gc.IsNil)
+	p := mine(c, *st.Category("agent"))
+	c.Check(p.Version, gc.Not(gc.Equals), old)
+	c.Check(p.Version, gc.Equals, st.Category("agent").Version)
 }

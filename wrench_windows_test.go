@@ -27,7 +27,10 @@ type windowsSuite struct {
 	baseSuite
 }
 
-var _ = gc.Suite(&windowsSuite{})
+var (
+	_ = gc.Suite(&windowsSuite{baseSuite{exact: true}})
+	_ = gc.Suite(&windowsSuite{baseSuite{exact: false}})
+)
 
 const (
 	sidEveryone = "S-1-1-0"
@@ -72,9 +75,13 @@ func daclOf(c *gc.C, path string) *windows.ACL {
 	return dacl
 }
 
+// setDACL sets path's DACL, and makes the change visible to the next call
+// in watched mode, which hears of no ACL change (Sync does nothing in
+// exact mode).
 func setDACL(c *gc.C, path string, acl *windows.ACL) {
 	err := windows.SetNamedSecurityInfo(path, windows.SE_FILE_OBJECT, windows.DACL_SECURITY_INFORMATION, nil, nil, acl, nil)
 	c.Assert(err, gc.IsNil)
+	wrench.Sync()
 }
 
 // grantedTo is everything path's DACL allows sid, as read back.
@@ -221,6 +228,7 @@ func (s *windowsSuite) TestOwnerOutsideTheTrustedIsRefused(c *gc.C) {
 	users, err := windows.StringToSid(sidUsers)
 	c.Assert(err, gc.IsNil)
 	err = windows.SetNamedSecurityInfo(path, windows.SE_FILE_OBJECT, windows.OWNER_SECURITY_INFORMATION, users, nil, nil, nil)
+	s.settle()
 	if err != nil || ownerOf(c, path) != sidUsers {
 		c.Skip("cannot make Users the owner here (it takes SeRestorePrivilege on Windows; wine ignores owners)")
 	}
@@ -250,6 +258,7 @@ func (s *windowsSuite) TestCategoryThatIsADirectoryIsRefusedOnce(c *gc.C) {
 	s.writeFile(c, "control", "refuse-upgrade\n")
 	path := filepath.Join(s.dir, "agent")
 	c.Assert(os.Mkdir(path, 0o755), gc.IsNil)
+	s.settle()
 	for i := 0; i < 2; i++ {
 		c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, false)
 		c.Check(wrench.IsActive("control", "refuse-upgrade"), gc.Equals, true)
@@ -266,11 +275,13 @@ func (s *windowsSuite) TestCategoryThatIsADirectoryIsRefusedOnce(c *gc.C) {
 func (s *windowsSuite) removeWrenchDir(c *gc.C) {
 	c.Assert(os.Remove(filepath.Join(s.dir, wrench.LiveDirName())), gc.IsNil)
 	c.Assert(os.Remove(s.dir), gc.IsNil)
+	s.settle()
 }
 
 func (s *windowsSuite) TestWrenchDirectoryThatIsAFileIsRefusedOnce(c *gc.C) {
 	s.removeWrenchDir(c)
 	c.Assert(os.WriteFile(s.dir, []byte("refuse-upgrade\n"), 0o644), gc.IsNil)
+	s.settle()
 	for i := 0; i < 2; i++ {
 		c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, false)
 	}
@@ -310,6 +321,7 @@ func (s *windowsSuite) TestEveryCallSeesTheDisk(c *gc.C) {
 	reloads := wrench.Reloads()
 	later := time.Now().Add(time.Hour)
 	c.Assert(os.Chtimes(path, later, later), gc.IsNil)
+	s.settle()
 	c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, false)
 	c.Check(wrench.Reloads(), gc.Equals, reloads+1)
 	c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, false)
@@ -321,12 +333,15 @@ func (s *windowsSuite) TestEveryCallSeesTheDisk(c *gc.C) {
 
 	// Renamed away, and back.
 	c.Assert(os.Rename(path, path+".away"), gc.IsNil)
+	s.settle()
 	c.Check(wrench.IsActive("agent", "slow-dial"), gc.Equals, false)
 	c.Assert(os.Rename(path+".away", path), gc.IsNil)
+	s.settle()
 	c.Check(wrench.IsActive("agent", "slow-dial"), gc.Equals, true)
 
 	// Removed.
 	c.Assert(os.Remove(path), gc.IsNil)
+	s.settle()
 	c.Check(wrench.IsActive("agent", "slow-dial"), gc.Equals, false)
 	c.Check(s.logged(loggo.ERROR, ""), gc.HasLen, 0)
 }
@@ -335,8 +350,10 @@ func (s *windowsSuite) TestWrenchDirectoryRenamedAway(c *gc.C) {
 	s.writeFile(c, "agent", "refuse-upgrade\n")
 	c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, true)
 	c.Assert(os.Rename(s.dir, s.dir+".away"), gc.IsNil)
+	s.settle()
 	c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, false)
 	c.Assert(os.Mkdir(s.dir, 0o755), gc.IsNil)
+	s.settle()
 	c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, false)
 	s.writeFile(c, "agent", "slow-dial\n")
 	c.Check(wrench.IsActive("agent", "slow-dial"), gc.Equals, true)
@@ -353,6 +370,7 @@ func (s *windowsSuite) TestDeviceNamesAreFilesNotDevices(c *gc.C) {
 
 	// A file really named COM1 (made through a \\?\ path) is read.
 	c.Assert(os.WriteFile(`\\?\`+filepath.Join(s.dir, "COM1"), []byte("refuse-upgrade\n"), 0o644), gc.IsNil)
+	s.settle()
 	c.Check(wrench.IsActive("COM1", "refuse-upgrade"), gc.Equals, true)
 }
 
@@ -362,6 +380,7 @@ func (s *windowsSuite) TestDeviceNamesAreFilesNotDevices(c *gc.C) {
 // to all of them, never the device the Win32 name rules make of the path.
 func (s *windowsSuite) TestCheckAndListLookAsIsActiveDoes(c *gc.C) {
 	c.Assert(os.WriteFile(`\\?\`+filepath.Join(s.dir, "COM1"), []byte("refuse-upgrade\n"), 0o644), gc.IsNil)
+	s.settle()
 	c.Assert(wrench.IsActive("COM1", "refuse-upgrade"), gc.Equals, true)
 
 	r, err := wrench.Check("COM1")
@@ -537,6 +556,7 @@ func (s *windowsSuite) TestTrustedDirectoryReplacedBySymlink(c *gc.C) {
 	// and the paused call wakes to that answer.
 	real := filepath.Join(s.dataDir, "real")
 	c.Assert(os.Rename(s.dir, real), gc.IsNil)
+	s.settle()
 	err := os.Symlink(real, s.dir)
 	if _, lerr := os.Lstat(s.dir); err != nil || lerr != nil {
 		wrench.SetEnabled(false) // wake the paused call before skipping
@@ -550,7 +570,9 @@ func (s *windowsSuite) TestTrustedDirectoryReplacedBySymlink(c *gc.C) {
 	c.Check(s.errorsLogged("refusing wrench directory "+s.dir, "is a reparse point"), gc.HasLen, 1)
 	// Put back, the real directory is honoured again.
 	c.Assert(os.Remove(s.dir), gc.IsNil)
+	s.settle()
 	c.Assert(os.Rename(real, s.dir), gc.IsNil)
+	s.settle()
 	c.Check(wrench.IsActive("agent", "refuse-upgrade"), gc.Equals, true)
 }
 
@@ -589,6 +611,7 @@ func (s *windowsSuite) TestAHardLinkedLockIsRefused(c *gc.C) {
 	c.Check(wrench.IsActive("agent", "x"), gc.Equals, false)
 
 	c.Assert(os.Remove(lock), gc.IsNil)
+	s.settle()
 	c.Assert(wrench.Set("agent", "x", ""), gc.IsNil)
 	checkLockVictim(c, victim, mode)
 }

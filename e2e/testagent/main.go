@@ -20,7 +20,8 @@
 //
 // Logs and rounds share one stream, written in the order they happen, so a
 // reader that has seen round N has seen everything wrench logged up to it.
-// The test drives the rounds, which keeps counted triggers deterministic.
+// The test drives the rounds, which keeps counted triggers deterministic;
+// each round starts with wrench.Sync, so it sees every write made before.
 // The agent ends when stdin does.
 package main
 
@@ -98,6 +99,9 @@ func main() {
 	out.emit(event{Kind: "ready", UID: os.Getuid(), EUID: os.Geteuid()})
 	in := bufio.NewScanner(os.Stdin)
 	for round := 1; in.Scan(); round++ {
+		// The test sends a line right after the command it ran returns:
+		// Sync makes sure what follows sees what it wrote.
+		wrench.Sync()
 		if arg, ok := strings.CutPrefix(in.Text(), "go "); ok {
 			round--
 			goAsk(out, arg)

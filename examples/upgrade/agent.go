@@ -63,6 +63,12 @@ func runAgent(dataDir string) error {
 	a := &agent{out: out, version: 1}
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
+		// The coordinator sends a request right after the command that
+		// armed or released a rule returns; Sync makes sure the request
+		// sees it, where the watcher alone might hear of it a moment
+		// later. (An operator confirms the same from outside with
+		// `wrench set --wait`.)
+		wrench.Sync()
 		verb, arg, _ := strings.Cut(in.Text(), " ")
 		switch verb {
 		case "prepare":
