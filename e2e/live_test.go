@@ -415,15 +415,30 @@ func (s *liveSuite) TestWaitOnWrites(c *gc.C) {
 			continue
 		}
 		c.Check(code, gc.Equals, 0, gc.Commentf("%v: %s", args, errOut))
+		s.checkServed(c, a, args)
 	}
 	_, errOut, code = s.wrench(c, "x\n", "apply", "machine-agent", "--wait")
 	c.Check(code, gc.Equals, 0, gc.Commentf("%s", errOut))
-	st := s.status(c, "machine-agent")
-	c.Check(st.Categories[0].Processes[0].Loaded, gc.Equals, true)
-	c.Check(st.Categories[0].Processes[0].Exact, gc.Equals, true)
+	s.checkServed(c, a, []string{"apply"})
 	// A bad duration is a usage error.
 	_, _, code = s.wrench(c, "", "set", "machine-agent", "x", "--wait=soon")
 	c.Check(code, gc.Equals, 2)
+}
+
+// checkServed checks, once and at once, that the idle agent a (in watched
+// mode: it answers from what its watcher has verified, and makes no call
+// meanwhile) serves the category file as it is now: what --wait on the
+// write args promised when it returned.
+func (s *liveSuite) checkServed(c *gc.C, a *agentProcess, args []string) {
+	st := s.status(c, "machine-agent")
+	c.Assert(st.Categories, gc.HasLen, 1, gc.Commentf("%v: %+v", args, st))
+	cs := st.Categories[0]
+	c.Assert(cs.Processes, gc.HasLen, 1, gc.Commentf("%v: %+v", args, st))
+	p := cs.Processes[0]
+	c.Check(p.PID, gc.Equals, a.cmd.Process.Pid)
+	c.Check(p.Exact, gc.Equals, false, gc.Commentf("the agent must be watched, or --wait has nothing to wait for"))
+	c.Check(p.Version, gc.Equals, cs.Version, gc.Commentf("%v: the agent serves another file than the one written", args))
+	c.Check(p.Loaded, gc.Equals, true, gc.Commentf("%v", args))
 }
 
 // The typo: the agent asks refuse-upgrade, the file says refuse-upgrad.
