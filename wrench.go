@@ -253,13 +253,13 @@ func isActive(categoryName, feature string) bool {
 			return false
 		}
 		cat.markRead()
-		lr := snap.rules[feature]
+		lr := snap.rule(feature)
 		if lr == nil {
 			cat.asked(snap, feature)
 			return false
 		}
-		lr.stats.evaluated.Add(1)
 		if lr.unruled {
+			lr.stats.unfired.Add(1)
 			return false
 		}
 		active, again := cat.fire(dd, snap, lr)
@@ -959,7 +959,7 @@ func (c *category) asked(snap *snapshot, feature string) {
 		// Another call added a placeholder, or the file changed: count
 		// this call on the placeholder if there is one now.
 		if lr := now.usableRules()[feature]; lr != nil && lr.unruled {
-			lr.stats.evaluated.Add(1)
+			lr.stats.unfired.Add(1)
 		}
 		return
 	}
@@ -977,8 +977,9 @@ func (c *category) asked(snap *snapshot, feature string) {
 	grown := snap.withRules(len(snap.rules) + 1)
 	placeholder := &liveRule{unruled: true, stats: &ruleStats{}}
 	placeholder.Feature = strings.Clone(feature)
-	placeholder.stats.evaluated.Store(1)
+	placeholder.stats.unfired.Store(1)
 	grown.rules[placeholder.Feature] = placeholder
+	grown.index()
 	c.snap.Store(grown)
 	c.markDirty()
 }
@@ -1034,6 +1035,43 @@ type snapshot struct {
 	digest  string               // SHA-256 of the content, hex: the version served; "" when refused
 	rules   map[string]*liveRule // nil when the file was refused
 	refused string               // why the file was refused, for the live state
+
+	// few is every rule of rules when there are at most maxFewRules,
+	// which a call looks through rather than hash the feature's name;
+	// nil when there are more (or none).
+	few []*liveRule
+}
+
+// maxFewRules is how many rules a call looks through in turn before a
+// map lookup costs less: comparing a name's length, and then its bytes,
+// to a handful of others is cheaper than hashing it.
+const maxFewRules = 8
+
+// index makes few agree with rules. It is called on a snapshot no call
+// reads yet, once its rules are final.
+func (s *snapshot) index() {
+	s.few = nil
+	if len(s.rules) == 0 || len(s.rules) > maxFewRules {
+		return
+	}
+	s.few = make([]*liveRule, 0, len(s.rules))
+	for _, lr := range s.rules {
+		s.few = append(s.few, lr)
+	}
+}
+
+// rule is the rule for feature, or the placeholder of a feature asked
+// that has none, or nil.
+func (s *snapshot) rule(feature string) *liveRule {
+	if s.few != nil {
+		for _, lr := range s.few {
+			if len(lr.Feature) == len(feature) && lr.Feature == feature {
+				return lr
+			}
+		}
+		return nil
+	}
+	return s.rules[feature]
 }
 
 // withRules is a copy of s whose rule map, shared by nothing else, has
@@ -1103,6 +1141,7 @@ func (c *category) keep(s *snapshot) *snapshot {
 			}
 		}
 	}
+	s.index()
 	c.snap.Store(s)
 	c.markDirty()
 	c.signalChange()
@@ -1154,11 +1193,18 @@ type liveRule struct {
 // Each field is written only by calls of this rule, so counting never
 // writes a cache line another category's calls read.
 type ruleStats struct {
-	evaluated atomic.Uint64 // calls that asked for the feature
+	unfired   atomic.Uint64 // calls that asked for the feature and for which no term fired
 	fired     atomic.Uint64 // calls for which a term fired
 	paused    atomic.Int64  // calls paused in the rule now
 	sleeping  atomic.Int64  // calls sleeping in the rule now
 	lastFired atomic.Int64  // when a term first fired since the category's live state was last published, Unix nanoseconds; 0 never
+}
+
+// evaluated is how many calls asked for the feature: each either fired a
+// term or did not. Counting the two apart costs a call one atomic add
+// where counting calls as well would cost two.
+func (st *ruleStats) evaluated() uint64 {
+	return st.fired.Load() + st.unfired.Load()
 }
 
 // InjectedPanic is the value the panic action panics with.
@@ -1206,6 +1252,7 @@ var pollHold sync.RWMutex
 func (c *category) fire(dd *dataDirState, snap *snapshot, lr *liveRule) (active, again bool) {
 	t := lr.Choose()
 	if t == nil {
+		lr.stats.unfired.Add(1)
 		return false, false
 	}
 	lr.stats.fired.Add(1)
@@ -1896,14 +1943,14 @@ func (c *category) liveState() live.Category {
 	lc.Version = s.digest
 	for _, lr := range s.rules {
 		if lr.unruled {
-			lc.Unruled = append(lc.Unruled, live.Unruled{Feature: lr.Feature, Calls: lr.stats.evaluated.Load()})
+			lc.Unruled = append(lc.Unruled, live.Unruled{Feature: lr.Feature, Calls: lr.stats.unfired.Load()})
 			continue
 		}
 		r := live.Rule{
 			Feature:   lr.Feature,
 			Trigger:   lr.Trigger,
 			Line:      lr.Line,
-			Evaluated: lr.stats.evaluated.Load(),
+			Evaluated: lr.stats.evaluated(),
 			Fired:     lr.stats.fired.Load(),
 			Remaining: lr.Remaining(),
 			Paused:    lr.stats.paused.Load(),
