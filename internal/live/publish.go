@@ -35,7 +35,8 @@ type Collector func() (categories []Category, exact bool)
 // Publisher writes a process's state for one wrench directory, from a
 // goroutine of its own, until Stop.
 type Publisher struct {
-	dir, name string // the state's directory and file name
+	wrenchDir string // the wrench directory
+	sub, name string // the state's directory in it, and file name
 	changed   <-chan struct{}
 	collect   Collector
 	self      Process
@@ -60,13 +61,14 @@ func Publish(wrenchDir string, seed uint64, changed <-chan struct{}, collect Col
 	self := Self()
 	self.Seed = strconv.FormatUint(seed, 10)
 	p := &Publisher{
-		dir:     filepath.Join(wrenchDir, DirName()),
-		name:    strconv.Itoa(self.PID),
-		changed: changed,
-		collect: collect,
-		self:    self,
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
+		wrenchDir: wrenchDir,
+		sub:       DirName(),
+		name:      strconv.Itoa(self.PID),
+		changed:   changed,
+		collect:   collect,
+		self:      self,
+		stop:      make(chan struct{}),
+		done:      make(chan struct{}),
 	}
 	go p.run()
 	return p
@@ -81,7 +83,7 @@ func (p *Publisher) Stop() {
 }
 
 // Path is where the state is written.
-func (p *Publisher) Path() string { return filepath.Join(p.dir, p.name) }
+func (p *Publisher) Path() string { return filepath.Join(p.wrenchDir, p.sub, p.name) }
 
 func (p *Publisher) run() {
 	defer close(p.done)
@@ -130,7 +132,7 @@ func (p *Publisher) remove() {
 	if err != nil || p.written == nil || !os.SameFile(now, p.written) {
 		return // not written, gone, or another publisher's since
 	}
-	if err := removeState(p.dir, p.name); err != nil {
+	if err := removeState(p.wrenchDir, p.sub, p.name); err != nil {
 		logger.Debugf("cannot remove live state %s: %v", p.Path(), err)
 	}
 }
@@ -162,7 +164,7 @@ func (p *Publisher) write(state *Process) error {
 	}
 	Hold.RLock()
 	defer Hold.RUnlock()
-	return writeState(p.dir, p.name, data)
+	return writeState(p.wrenchDir, p.sub, p.name, data)
 }
 
 // failed logs a failure to write the state: at WARNING the first time
@@ -179,5 +181,5 @@ func (p *Publisher) failed(err error) {
 		return
 	}
 	p.warned = true
-	logger.Warningf("cannot write live state %s: %v; wrench status and wait cannot see this process until it can (%s)", p.Path(), err, remedy(p.dir))
+	logger.Warningf("cannot write live state %s: %v; wrench status and wait cannot see this process until it can (%s)", p.Path(), err, remedy(filepath.Join(p.wrenchDir, p.sub)))
 }
