@@ -306,3 +306,43 @@ func (s *publishSuite) TestAWrenchDirectorySwappedForALinkIsNotPublishedIn(c *gc
 	_, err = os.Stat(filepath.Join(s.dir+".real", DirName(), strconv.Itoa(os.Getpid())))
 	c.Check(err, gc.IsNil) // its own state, left where the link hid it
 }
+
+func (s *readSuite) TestAWrenchDirectoryOthersMayChangeHoldsNoState(c *gc.C) {
+	// Anyone who may write the wrench directory may add states or hide
+	// them: none is believed, and the directory says why.
+	write(c, s.mine, strconv.Itoa(os.Getpid()), self())
+	for _, t := range []struct {
+		mode   os.FileMode
+		reason string
+	}{
+		{0o775, "is writable by its group (mode 0775)"},
+		{0o757, "is writable by others (mode 0757)"},
+		{os.ModeSticky | 0o757, "is writable by others (mode 1757)"},
+	} {
+		c.Assert(os.Chmod(s.dir, t.mode), gc.IsNil)
+		f := s.read(c)
+		c.Check(f.Processes, gc.HasLen, 0)
+		c.Check(f.Ignored, gc.DeepEquals, []Ignored{{Path: s.dir, Reason: t.reason}})
+	}
+	c.Assert(os.Chmod(s.dir, 0o755), gc.IsNil)
+	c.Check(s.read(c).Processes, gc.HasLen, 1)
+
+	// A link to a good one: what the path names is a link.
+	link := s.dir + ".link"
+	c.Assert(os.Symlink(s.dir, link), gc.IsNil)
+	f, err := Read(link)
+	c.Assert(err, gc.IsNil)
+	c.Check(f.Processes, gc.HasLen, 0)
+	c.Check(f.Ignored, gc.DeepEquals, []Ignored{{Path: link, Reason: "is a symbolic link, not a directory"}})
+}
+
+func (s *readSuite) TestStatesInAWrenchDirectoryTheirUserWouldNotTrust(c *gc.C) {
+	// A wrench directory owned by another user: root's processes do not
+	// publish there, and its owner may hide or swap root's states.
+	needRoot(c)
+	write(c, s.mine, strconv.Itoa(os.Getpid()), self())
+	c.Assert(os.Chown(s.dir, otherUID, 0), gc.IsNil)
+	f := s.read(c)
+	c.Check(f.Processes, gc.HasLen, 0)
+	c.Check(f.Ignored, gc.DeepEquals, []Ignored{{Path: s.mine, Reason: "is in the wrench directory, which is owned by uid 12345, not by uid 0 or root"}})
+}
