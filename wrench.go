@@ -1086,7 +1086,8 @@ func refusedSnapshot(key sys.FileKey, path, reason string) *snapshot {
 // unchanged line too, and so do the features asked that have no rule
 // while they still have none; a rule whose line changed starts its
 // counters afresh, which is what "fired since the line last changed"
-// means.
+// means. Only that the feature was ever asked survives a change, so a
+// rule set for a feature the process asked is never taken for a typo.
 func (c *category) keep(s *snapshot) *snapshot {
 	if prev := c.snap.Load(); prev != nil && s.rules != nil {
 		for feature, old := range prev.rules {
@@ -1094,11 +1095,15 @@ func (c *category) keep(s *snapshot) *snapshot {
 			switch {
 			case lr == nil && old.unruled:
 				s.rules[feature] = old
-			case lr == nil || old.unruled:
+			case lr == nil:
+			case old.unruled:
+				lr.stats.asked.Store(true) // a placeholder is made by a call
 			default:
 				lr.CarryOver(&old.Live)
 				if lr.Trigger == old.Trigger {
 					lr.stats = old.stats
+				} else if old.stats.asked.Load() || old.stats.evaluated.Load() > 0 {
+					lr.stats.asked.Store(true)
 				}
 			}
 		}
@@ -1159,6 +1164,9 @@ type ruleStats struct {
 	paused    atomic.Int64  // calls paused in the rule now
 	sleeping  atomic.Int64  // calls sleeping in the rule now
 	lastFired atomic.Int64  // when a term first fired since the category's live state was last published, Unix nanoseconds; 0 never
+	// asked is whether the feature was asked before this line's
+	// counters started: without a rule, or under another trigger.
+	asked atomic.Bool
 }
 
 // InjectedPanic is the value the panic action panics with.
@@ -1908,6 +1916,7 @@ func (c *category) liveState() live.Category {
 			Remaining: lr.Remaining(),
 			Paused:    lr.stats.paused.Load(),
 			Sleeping:  lr.stats.sleeping.Load(),
+			Asked:     lr.stats.asked.Load(),
 		}
 		if t := lr.stats.lastFired.Load(); t != 0 {
 			r.LastFired = time.Unix(0, t).UTC()
@@ -1969,7 +1978,7 @@ func (c CategoryStatus) Unasked(feature string) bool {
 			return false
 		}
 		for _, r := range p.Rules {
-			if r.Feature == feature && r.Evaluated > 0 {
+			if r.Feature == feature && (r.Evaluated > 0 || r.Asked) {
 				return false
 			}
 		}
@@ -2035,6 +2044,10 @@ type RuleStatus struct {
 	Sleeping  int64 // calls sleeping in the rule now
 	// LastFired is when a term last fired; zero if never.
 	LastFired time.Time
+	// Asked is whether the feature was asked before the line last
+	// changed (with no rule, or another trigger), which Evaluated no
+	// longer counts.
+	Asked bool
 }
 
 // Unlimited is a term's remaining count in RuleStatus when it has no

@@ -46,7 +46,7 @@ func (*formatSuite) TestRoundTrip(c *gc.C) {
 			Feature: "hook", Trigger: "2*off->pause", Line: 3, Evaluated: 9, Fired: 4,
 			Remaining: []int{0, -1}, Paused: 2, Sleeping: 1,
 			LastFired: time.Date(2026, 12, 2, 3, 18, 0, 7, time.UTC),
-		}},
+		}, {Feature: "renamed", Trigger: "on", Line: 4, Remaining: []int{-1}, Asked: true}},
 		Unruled:       []Unruled{{Feature: "refuse-upgrade", Calls: 3}},
 		UnruledOthers: 5,
 	}, {Name: "other", Refused: "is writable by others (mode 0646)"}}
@@ -59,6 +59,7 @@ func (*formatSuite) TestRoundTrip(c *gc.C) {
 	c.Check(back.Category("agent").Asked("hook"), gc.Equals, true)
 	c.Check(back.Category("agent").Asked("refuse-upgrade"), gc.Equals, true)
 	c.Check(back.Category("agent").Asked("refuse-upgrad"), gc.Equals, false)
+	c.Check(back.Category("agent").Asked("renamed"), gc.Equals, true, gc.Commentf("asked before its line changed"))
 	c.Check(back.Category("nope"), gc.IsNil)
 }
 
