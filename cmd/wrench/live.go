@@ -106,24 +106,27 @@ func written(e *env, o *options, categories ...string) error {
 	return nil
 }
 
-// warnUnasked warns on stderr when live processes read category and none
-// has ever asked for feature: most likely a typo in the feature, or in
-// the agent. It says nothing when no live process reads the category, or
-// when the state cannot be read: set itself reports what is wrong.
-func warnUnasked(e *env, category, feature string) {
+// unaskedWarning is the warning set gives when live processes read
+// category and none has ever asked for feature: most likely a typo in the
+// feature, or in the agent. It is "" when no live process reads the
+// category, or when the state cannot be read: set itself reports what is
+// wrong. It is worked out before the write, which changes what the
+// processes show, and printed only after the write succeeds, so a failed
+// set's first line is its failure.
+func unaskedWarning(category, feature string) string {
 	st, err := wrench.Status(category)
 	if err != nil {
-		return
+		return ""
 	}
 	cs := st.Category(category)
 	if cs == nil || !cs.Unasked(feature) {
-		return
+		return ""
 	}
 	asked := map[string]bool{}
 	var names []string
 	for _, p := range cs.Processes {
 		for _, r := range p.Rules {
-			if r.Evaluated > 0 && !asked[r.Feature] {
+			if (r.Evaluated > 0 || r.Asked) && !asked[r.Feature] {
 				asked[r.Feature] = true
 				names = append(names, shown(r.Feature))
 			}
@@ -139,7 +142,7 @@ func warnUnasked(e *env, category, feature string) {
 	if len(names) > 0 {
 		they = "they ask for " + strings.Join(names, ", ")
 	}
-	fmt.Fprintf(e.stderr, "%s: set: warning: no live process reading %s has asked for %s (%s)\n",
+	return fmt.Sprintf("%s: set: warning: no live process reading %s has asked for %s (%s)\n",
 		programName, shown(category), shown(feature), they)
 }
 
