@@ -1881,7 +1881,12 @@ func (dd *dataDirState) collect() ([]live.Category, bool) {
 	var cats []live.Category
 	dd.categories.Range(func(_, v any) bool {
 		if c, _ := v.(*category); c != nil && c.read.Load() {
-			c.dirty.Store(false)
+			// Only a marked one is written: a store to every category
+			// would dirty the cache lines of categories whose calls
+			// run now on other cores.
+			if c.dirty.Load() {
+				c.dirty.Store(false)
+			}
 			cats = append(cats, c.liveState())
 		}
 		return true
