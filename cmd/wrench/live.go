@@ -424,6 +424,7 @@ type jsonLiveRule struct {
 	Paused    int64  `json:"paused"`
 	Sleeping  int64  `json:"sleeping"`
 	LastFired string `json:"lastFired"`
+	Asked     bool   `json:"asked"`
 }
 
 type jsonUnruled struct {
@@ -463,6 +464,7 @@ func statusJSON(st wrench.LiveStatus) jsonStatus {
 				jp.Rules = append(jp.Rules, jsonLiveRule{
 					Feature: r.Feature, Trigger: r.Trigger, Line: r.Line, Evaluated: r.Evaluated, Fired: r.Fired,
 					Remaining: rem, Paused: r.Paused, Sleeping: r.Sleeping, LastFired: jsonTime(r.LastFired),
+					Asked: r.Asked,
 				})
 			}
 			for _, u := range p.Unruled {
