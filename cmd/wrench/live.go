@@ -62,9 +62,11 @@ const waitHelp = `
 
 With --wait[=D] it then waits, up to D (default 30s), until every live
 process reading the category serves the file as it is now (see "wrench
-help status"), and returns at once when no live process reads it. On
-timeout it prints the processes that do not, and exits 1: the write
-stands.`
+help status"), and returns at once when no live process reads it. A
+process in exact mode counts at once (its next call reads the file); a
+watched one once it shows the new version. On timeout it prints the
+processes that do not, and exits 1: the write stands. To step paused
+calls, wait for what they did (wait --paused, --fired), not --wait alone.`
 
 // written confirms a write of categories with --wait, if given. With no
 // categories (clear of every one), it waits for every category a live
