@@ -221,3 +221,16 @@ func (s *publishSuite) TestChangesCoalesce(c *gc.C) {
 	c.Check(os.IsNotExist(err), gc.Equals, true)
 	_ = fi
 }
+
+func (s *publishSuite) TestAStateRemovedIsWrittenAgain(c *gc.C) {
+	// An operator removes the state while nothing changes: the lazy
+	// look finds it gone and writes it again.
+	lazyInterval = 5 * time.Millisecond
+	one := []Category{{Name: "agent", Rules: []Rule{{Feature: "x", Fired: 1}}}}
+	s.state <- one
+	p := Publish(s.dir, 1, s.changed, s.collect)
+	defer p.Stop()
+	s.waitFor(c, one)
+	c.Assert(os.Remove(p.Path()), gc.IsNil)
+	s.waitFor(c, one)
+}

@@ -20,7 +20,8 @@ var logger = loggo.GetLogger("wrench")
 // was made less than minGap before, so a category that fires in a loop
 // costs at most 1/minGap writes a second and a change still shows well
 // within 50 ms; what changes without waking the publisher (calls
-// evaluated) is looked at every lazyInterval and written if it changed.
+// evaluated) is looked at every lazyInterval and written if it changed,
+// or if the file written is gone.
 var (
 	minGap       = 10 * time.Millisecond
 	lazyInterval = time.Second
@@ -97,11 +98,13 @@ func (p *Publisher) run() {
 		lastWrite time.Time
 	)
 	for first := true; ; first = false {
+		lazyTick := false
 		if !first {
 			select {
 			case <-p.stop:
 				return
 			case <-lazy.C:
+				lazyTick = true
 			case <-p.changed:
 				if !p.pause(minGap - time.Since(lastWrite)) {
 					return
@@ -109,7 +112,7 @@ func (p *Publisher) run() {
 			}
 		}
 		cats, exact := p.collect()
-		if written && exact == lastExact && reflect.DeepEqual(cats, last) {
+		if written && exact == lastExact && reflect.DeepEqual(cats, last) && !(lazyTick && p.lost()) {
 			continue
 		}
 		state := p.self
@@ -124,6 +127,15 @@ func (p *Publisher) run() {
 		last, lastExact, written, lastWrite = cats, exact, true, time.Now()
 		p.written, _ = os.Lstat(p.Path())
 	}
+}
+
+// lost reports whether the state this publisher wrote is no longer at
+// its path (an operator removed it, say): then an unchanged state is
+// written again, on the lazy tick, rather than never while nothing
+// changes.
+func (p *Publisher) lost() bool {
+	now, err := os.Lstat(p.Path())
+	return err != nil || p.written == nil || !os.SameFile(now, p.written)
 }
 
 // remove removes the state this publisher wrote, if it is still there.
