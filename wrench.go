@@ -1961,9 +1961,17 @@ type CategoryStatus struct {
 	Category string
 	// Version is the SHA-256 of the category file's content as it is
 	// now, in hex, which a process serving it shows as its Version; ""
-	// when there is no file (or it is not a regular file within
-	// MaxFileSize, which no process serves either).
+	// when there is no file, or when no process would serve the file
+	// (Refused says why), which matches a process serving none.
 	Version string
+	// Refused is why no process, whatever user it runs as, would serve
+	// the file as it is now (not a regular file, over MaxFileSize,
+	// writable by group or others; on Windows: refused for the current
+	// user); "" when there is no file or some process may serve it. A
+	// file refused only for some users (another owner) keeps its Version:
+	// processes of those users show Refused themselves, and are not
+	// Loaded.
+	Refused string
 	// Processes are the live processes reading the category, by pid.
 	Processes []ProcessStatus
 }
@@ -2113,11 +2121,11 @@ func Status(categories ...string) (LiveStatus, error) {
 		sort.Strings(names)
 	}
 	for _, name := range names {
-		version, err := fileVersion(dir, name)
+		version, refused, err := fileVersion(dir, name)
 		if err != nil {
 			return st, err
 		}
-		cs := CategoryStatus{Category: name, Version: version}
+		cs := CategoryStatus{Category: name, Version: version, Refused: refused}
 		for _, p := range found.Processes {
 			if c := p.Category(name); c != nil {
 				cs.Processes = append(cs.Processes, processStatus(p, c, version))
@@ -2132,22 +2140,29 @@ func Status(categories ...string) (LiveStatus, error) {
 }
 
 // fileVersion is the SHA-256 of category's file in dir as it is now, in
-// hex, or "" when there is none a process could serve.
-func fileVersion(dir, category string) (string, error) {
+// hex, or "" when there is none a process could serve: then refused says
+// why, when there is a file.
+func fileVersion(dir, category string) (version, refused string, err error) {
 	d, err := store.OpenToLook(dir)
 	if os.IsNotExist(err) {
-		return "", nil
+		return "", "", nil
 	}
 	if err != nil {
-		return "", errors.Annotatef(err, "cannot read %s", category)
+		return "", "", errors.Annotatef(err, "cannot read %s", category)
 	}
 	defer d.Close()
 	f, err := d.Look(category)
-	if err != nil || f.Content == nil {
-		return "", err
+	if err != nil {
+		return "", "", err
+	}
+	if v := f.OwnerVerdict(); v != "" {
+		return "", v, nil
+	}
+	if f.Content == nil {
+		return "", "", nil
 	}
 	sum := sha256.Sum256(f.Content)
-	return hex.EncodeToString(sum[:]), nil
+	return hex.EncodeToString(sum[:]), "", nil
 }
 
 // processStatus is p's state of c, a category whose file is at version

@@ -287,7 +287,10 @@ func printStatus(w io.Writer, st wrench.LiveStatus) {
 	}
 	for _, cs := range st.Categories {
 		file := "no file"
-		if cs.Version != "" {
+		switch {
+		case cs.Refused != "":
+			file = "file refused by every process: " + shown(cs.Refused)
+		case cs.Version != "":
 			file = "file " + short(cs.Version)
 		}
 		if len(cs.Processes) == 0 {
@@ -396,6 +399,7 @@ type jsonStatus struct {
 type jsonLiveCategory struct {
 	Category  string            `json:"category"`
 	Version   string            `json:"version"`
+	Refused   string            `json:"refused"`
 	Processes []jsonLiveProcess `json:"processes"`
 }
 
@@ -450,7 +454,7 @@ func jsonTime(t time.Time) string {
 func statusJSON(st wrench.LiveStatus) jsonStatus {
 	out := jsonStatus{Categories: []jsonLiveCategory{}, Ignored: []jsonIgnored{}}
 	for _, cs := range st.Categories {
-		jc := jsonLiveCategory{Category: cs.Category, Version: cs.Version, Processes: []jsonLiveProcess{}}
+		jc := jsonLiveCategory{Category: cs.Category, Version: cs.Version, Refused: cs.Refused, Processes: []jsonLiveProcess{}}
 		for _, p := range cs.Processes {
 			jp := jsonLiveProcess{
 				PID: p.PID, Started: jsonTime(p.Started), Executable: p.Executable, EUID: p.EUID, User: p.User,

@@ -63,6 +63,7 @@ func (s *cmdSuite) TestStatusWithNoLiveProcess(c *gc.C) {
     {
       "category": "agent",
       "version": "",
+      "refused": "",
       "processes": []
     }
   ],
