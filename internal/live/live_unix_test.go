@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/juju/loggo/v2"
 	gc "gopkg.in/check.v1"
 )
 
@@ -276,6 +277,10 @@ func (s *publishSuite) TestAWrenchDirectorySwappedForALinkIsNotPublishedIn(c *gc
 	// for a link to another directory: the next writes make nothing
 	// there, and the state is not removed through it.
 	lazyInterval = time.Hour // only the tokens sent here collect
+	logs := &loggo.TestWriter{}
+	old, err := loggo.ReplaceDefaultWriter(logs)
+	c.Assert(err, gc.IsNil)
+	defer loggo.ReplaceDefaultWriter(old)
 	one := []Category{{Name: "agent", Rules: []Rule{{Feature: "x", Fired: 1}}}}
 	s.state <- one
 	collected := make(chan struct{}, 100)
@@ -305,6 +310,16 @@ func (s *publishSuite) TestAWrenchDirectorySwappedForALinkIsNotPublishedIn(c *gc
 	c.Check(entries, gc.HasLen, 0)
 	_, err = os.Stat(filepath.Join(s.dir+".real", DirName(), strconv.Itoa(os.Getpid())))
 	c.Check(err, gc.IsNil) // its own state, left where the link hid it
+
+	// One warning, that names the link and offers no place to make.
+	var warnings []string
+	for _, e := range logs.Log() {
+		if e.Level == loggo.WARNING {
+			warnings = append(warnings, e.Message)
+		}
+	}
+	c.Assert(warnings, gc.HasLen, 1)
+	c.Check(warnings[0], gc.Matches, `cannot write live state .*: the wrench directory .* is a symbolic link, not a directory, so no state is written in it; wrench status and wait cannot see this process until it can`)
 }
 
 func (s *readSuite) TestAWrenchDirectoryOthersMayChangeHoldsNoState(c *gc.C) {

@@ -193,5 +193,18 @@ func (p *Publisher) failed(err error) {
 		return
 	}
 	p.warned = true
+	var untrusted *untrustedWrenchDir
+	if errors.As(err, &untrusted) {
+		// IsActive refuses it too, and logs why: no place made for the
+		// state helps.
+		logger.Warningf("cannot write live state %s: %v; wrench status and wait cannot see this process until it can", p.Path(), err)
+		return
+	}
 	logger.Warningf("cannot write live state %s: %v; wrench status and wait cannot see this process until it can (%s)", p.Path(), err, remedy(filepath.Join(p.wrenchDir, p.sub)))
 }
+
+// untrustedWrenchDir is the error of a wrench directory this process
+// would not read rules from, so writes no state in.
+type untrustedWrenchDir struct{ msg string }
+
+func (e *untrustedWrenchDir) Error() string { return e.msg }

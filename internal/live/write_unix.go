@@ -120,14 +120,14 @@ func openStateDir(wrenchDir, sub string) (int, error) {
 func openWrenchDir(wrenchDir string) (int, error) {
 	fd, st, err := sys.OpenDir(wrenchDir, false)
 	if err == unix.ELOOP || err == unix.ENOTDIR {
-		return -1, errors.Errorf("the wrench directory %s %s, so no state is written in it", wrenchDir, trust.NotDirectory(sys.KindOf(uint32(st.Mode))))
+		return -1, &untrustedWrenchDir{fmt.Sprintf("the wrench directory %s %s, so no state is written in it", wrenchDir, trust.NotDirectory(sys.KindOf(uint32(st.Mode))))}
 	}
 	if err != nil {
 		return -1, &os.PathError{Op: "open", Path: wrenchDir, Err: err}
 	}
 	if v := trust.DirVerdict(sys.OwnershipOf(&st), os.Geteuid()); v != "" {
 		unix.Close(fd)
-		return -1, errors.Errorf("the wrench directory %s %s, so no state is written in it", wrenchDir, v)
+		return -1, &untrustedWrenchDir{fmt.Sprintf("the wrench directory %s %s, so no state is written in it", wrenchDir, v)}
 	}
 	return fd, nil
 }

@@ -48,12 +48,16 @@ func writeState(wrenchDir, sub, name string, data []byte) error {
 // or nil when one may be.
 func checkWrenchDir(wrenchDir string) error {
 	d, err := store.OpenToLook(wrenchDir)
+	var notDir *store.NotDirError
+	if errors.As(err, &notDir) {
+		return &untrustedWrenchDir{fmt.Sprintf("the wrench directory %v, so no state is written in it", notDir)}
+	}
 	if err != nil {
 		return err // os.IsNotExist when there is none
 	}
 	defer d.Close()
 	if v := d.Verdict(-1); v != "" {
-		return errors.Errorf("the wrench directory %s %s, so no state is written in it", wrenchDir, v)
+		return &untrustedWrenchDir{fmt.Sprintf("the wrench directory %s %s, so no state is written in it", wrenchDir, v)}
 	}
 	return nil
 }
