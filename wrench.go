@@ -1124,7 +1124,8 @@ func refusedSnapshot(key sys.FileKey, path, reason string) *snapshot {
 // unchanged line too, and so do the features asked that have no rule
 // while they still have none; a rule whose line changed starts its
 // counters afresh, which is what "fired since the line last changed"
-// means.
+// means. Only that the feature was ever asked survives a change, so a
+// rule set for a feature the process asked is never taken for a typo.
 func (c *category) keep(s *snapshot) *snapshot {
 	if prev := c.snap.Load(); prev != nil && s.rules != nil {
 		for feature, old := range prev.rules {
@@ -1132,11 +1133,15 @@ func (c *category) keep(s *snapshot) *snapshot {
 			switch {
 			case lr == nil && old.unruled:
 				s.rules[feature] = old
-			case lr == nil || old.unruled:
+			case lr == nil:
+			case old.unruled:
+				lr.stats.asked.Store(true) // a placeholder is made by a call
 			default:
 				lr.CarryOver(&old.Live)
 				if lr.Trigger == old.Trigger {
 					lr.stats = old.stats
+				} else if old.stats.asked.Load() || old.stats.evaluated() > 0 {
+					lr.stats.asked.Store(true)
 				}
 			}
 		}
@@ -1198,6 +1203,9 @@ type ruleStats struct {
 	paused    atomic.Int64  // calls paused in the rule now
 	sleeping  atomic.Int64  // calls sleeping in the rule now
 	lastFired atomic.Int64  // when a term first fired since the category's live state was last published, Unix nanoseconds; 0 never
+	// asked is whether the feature was asked before this line's
+	// counters started: without a rule, or under another trigger.
+	asked atomic.Bool
 }
 
 // evaluated is how many calls asked for the feature: each either fired a
@@ -1920,7 +1928,12 @@ func (dd *dataDirState) collect() ([]live.Category, bool) {
 	var cats []live.Category
 	dd.categories.Range(func(_, v any) bool {
 		if c, _ := v.(*category); c != nil && c.read.Load() {
-			c.dirty.Store(false)
+			// Only a marked one is written: a store to every category
+			// would dirty the cache lines of categories whose calls
+			// run now on other cores.
+			if c.dirty.Load() {
+				c.dirty.Store(false)
+			}
 			cats = append(cats, c.liveState())
 		}
 		return true
@@ -1955,6 +1968,7 @@ func (c *category) liveState() live.Category {
 			Remaining: lr.Remaining(),
 			Paused:    lr.stats.paused.Load(),
 			Sleeping:  lr.stats.sleeping.Load(),
+			Asked:     lr.stats.asked.Load(),
 		}
 		if t := lr.stats.lastFired.Load(); t != 0 {
 			r.LastFired = time.Unix(0, t).UTC()
@@ -1994,9 +2008,17 @@ type CategoryStatus struct {
 	Category string
 	// Version is the SHA-256 of the category file's content as it is
 	// now, in hex, which a process serving it shows as its Version; ""
-	// when there is no file (or it is not a regular file within
-	// MaxFileSize, which no process serves either).
+	// when there is no file, or when no process would serve the file
+	// (Refused says why), which matches a process serving none.
 	Version string
+	// Refused is why no process, whatever user it runs as, would serve
+	// the file as it is now (not a regular file, over MaxFileSize,
+	// writable by group or others; on Windows: refused for the current
+	// user); "" when there is no file or some process may serve it. A
+	// file refused only for some users (another owner) keeps its Version:
+	// processes of those users show Refused themselves, and are not
+	// Loaded.
+	Refused string
 	// Processes are the live processes reading the category, by pid.
 	Processes []ProcessStatus
 }
@@ -2016,7 +2038,7 @@ func (c CategoryStatus) Unasked(feature string) bool {
 			return false
 		}
 		for _, r := range p.Rules {
-			if r.Feature == feature && r.Evaluated > 0 {
+			if r.Feature == feature && (r.Evaluated > 0 || r.Asked) {
 				return false
 			}
 		}
@@ -2082,6 +2104,10 @@ type RuleStatus struct {
 	Sleeping  int64 // calls sleeping in the rule now
 	// LastFired is when a term last fired; zero if never.
 	LastFired time.Time
+	// Asked is whether the feature was asked before the line last
+	// changed (with no rule, or another trigger), which Evaluated no
+	// longer counts.
+	Asked bool
 }
 
 // Unlimited is a term's remaining count in RuleStatus when it has no
@@ -2142,11 +2168,11 @@ func Status(categories ...string) (LiveStatus, error) {
 		sort.Strings(names)
 	}
 	for _, name := range names {
-		version, err := fileVersion(dir, name)
+		version, refused, err := fileVersion(dir, name)
 		if err != nil {
 			return st, err
 		}
-		cs := CategoryStatus{Category: name, Version: version}
+		cs := CategoryStatus{Category: name, Version: version, Refused: refused}
 		for _, p := range found.Processes {
 			if c := p.Category(name); c != nil {
 				cs.Processes = append(cs.Processes, processStatus(p, c, version))
@@ -2161,22 +2187,29 @@ func Status(categories ...string) (LiveStatus, error) {
 }
 
 // fileVersion is the SHA-256 of category's file in dir as it is now, in
-// hex, or "" when there is none a process could serve.
-func fileVersion(dir, category string) (string, error) {
+// hex, or "" when there is none a process could serve: then refused says
+// why, when there is a file.
+func fileVersion(dir, category string) (version, refused string, err error) {
 	d, err := store.OpenToLook(dir)
 	if os.IsNotExist(err) {
-		return "", nil
+		return "", "", nil
 	}
 	if err != nil {
-		return "", errors.Annotatef(err, "cannot read %s", category)
+		return "", "", errors.Annotatef(err, "cannot read %s", category)
 	}
 	defer d.Close()
 	f, err := d.Look(category)
-	if err != nil || f.Content == nil {
-		return "", err
+	if err != nil {
+		return "", "", err
+	}
+	if v := f.OwnerVerdict(); v != "" {
+		return "", v, nil
+	}
+	if f.Content == nil {
+		return "", "", nil
 	}
 	sum := sha256.Sum256(f.Content)
-	return hex.EncodeToString(sum[:]), nil
+	return hex.EncodeToString(sum[:]), "", nil
 }
 
 // processStatus is p's state of c, a category whose file is at version

@@ -2394,6 +2394,33 @@ func (s *liveSuite) TestFiredCountsSinceTheLineLastChanged(c *gc.C) {
 	c.Check(r.Remaining, gc.DeepEquals, []int{4})
 }
 
+func (s *liveSuite) TestAFeatureAskedStaysAskedWhenItsRuleChanges(c *gc.C) {
+	// Asked with no rule, then given one: the placeholder is dropped,
+	// and the new rule has evaluated nothing, yet it was asked.
+	s.writeFile(c, "agent", "y on\n")
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, false)
+	c.Assert(wrench.Set("agent", "x", "off"), gc.IsNil)
+	c.Assert(wrench.IsActive("agent", "y"), gc.Equals, true) // reloads
+	r := waitRule(c, "agent", "x", func(r wrench.RuleStatus) bool { return true })
+	c.Check(r.Evaluated, gc.Equals, uint64(0))
+	c.Check(r.Asked, gc.Equals, true)
+	st, err := wrench.Status("agent")
+	c.Assert(err, gc.IsNil)
+	c.Check(st.Categories[0].Unasked("x"), gc.Equals, false)
+	c.Check(st.Categories[0].Unasked("z"), gc.Equals, true)
+
+	// Its trigger changed: its counters start afresh, its asking stays.
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, false)
+	c.Assert(wrench.Set("agent", "x", "on"), gc.IsNil)
+	c.Assert(wrench.IsActive("agent", "y"), gc.Equals, true)
+	r = waitRule(c, "agent", "x", func(r wrench.RuleStatus) bool { return r.Trigger == "on" })
+	c.Check(r.Evaluated, gc.Equals, uint64(0))
+	c.Check(r.Asked, gc.Equals, true)
+	st, err = wrench.Status("agent")
+	c.Assert(err, gc.IsNil)
+	c.Check(st.Categories[0].Unasked("x"), gc.Equals, false)
+}
+
 // waitRule waits until this process's rule for feature of category is
 // published in a state that ok accepts, and returns it.
 func waitRule(c *gc.C, category, feature string, ok func(wrench.RuleStatus) bool) wrench.RuleStatus {

@@ -1555,3 +1555,30 @@ func (s *liveSuite) TestARefusedFileIsShownWithWhy(c *gc.C) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+func (s *liveSuite) TestAFileNoProcessTrustsHasNoVersion(c *gc.C) {
+	// A file writable by others is refused whoever reads it: the status
+	// shows no version for it, with why, and a process refusing it
+	// serves it as it is now (none), in either mode.
+	path := s.writeFile(c, "agent", "x on\n")
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, true)
+	waitFor(c, "agent", "x", wrench.WhenFired(1)) // it shows as reading it
+	c.Assert(os.Chmod(path, 0o646), gc.IsNil)
+	s.settle()
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, false)
+	cs := waitFor(c, "agent", "", wrench.WhenLoaded())
+	c.Check(cs.Version, gc.Equals, "")
+	c.Check(cs.Refused, gc.Equals, "is writable by others (mode 0646)")
+	c.Check(mine(c, cs).Loaded, gc.Equals, true)
+	if !s.exact {
+		c.Check(mine(c, cs).Refused, gc.Equals, cs.Refused)
+	}
+
+	// Trusted again: its version is back, and served.
+	c.Assert(os.Chmod(path, 0o644), gc.IsNil)
+	s.settle()
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, true)
+	cs = waitFor(c, "agent", "", wrench.WhenLoaded())
+	c.Check(cs.Version, gc.Matches, "[0-9a-f]{64}")
+	c.Check(cs.Refused, gc.Equals, "")
+}

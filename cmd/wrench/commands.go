@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"io"
 	"runtime"
 	"strconv"
@@ -122,10 +123,11 @@ nothing when no live process reads CATEGORY.` + waitHelp,
 				}
 				trigger = args[2]
 			}
-			warnUnasked(e, args[0], args[1])
+			warning := unaskedWarning(args[0], args[1])
 			if err := wrench.Set(args[0], args[1], trigger); err != nil {
 				return err
 			}
+			fmt.Fprint(e.stderr, warning)
 			return written(e, o, args[0])
 		},
 		trigger: true,

@@ -62,9 +62,11 @@ const waitHelp = `
 
 With --wait[=D] it then waits, up to D (default 30s), until every live
 process reading the category serves the file as it is now (see "wrench
-help status"), and returns at once when no live process reads it. On
-timeout it prints the processes that do not, and exits 1: the write
-stands.`
+help status"), and returns at once when no live process reads it. A
+process in exact mode counts at once (its next call reads the file); a
+watched one once it shows the new version. On timeout it prints the
+processes that do not, and exits 1: the write stands. To step paused
+calls, wait for what they did (wait --paused, --fired), not --wait alone.`
 
 // written confirms a write of categories with --wait, if given. With no
 // categories (clear of every one), it waits for every category a live
@@ -106,24 +108,27 @@ func written(e *env, o *options, categories ...string) error {
 	return nil
 }
 
-// warnUnasked warns on stderr when live processes read category and none
-// has ever asked for feature: most likely a typo in the feature, or in
-// the agent. It says nothing when no live process reads the category, or
-// when the state cannot be read: set itself reports what is wrong.
-func warnUnasked(e *env, category, feature string) {
+// unaskedWarning is the warning set gives when live processes read
+// category and none has ever asked for feature: most likely a typo in the
+// feature, or in the agent. It is "" when no live process reads the
+// category, or when the state cannot be read: set itself reports what is
+// wrong. It is worked out before the write, which changes what the
+// processes show, and printed only after the write succeeds, so a failed
+// set's first line is its failure.
+func unaskedWarning(category, feature string) string {
 	st, err := wrench.Status(category)
 	if err != nil {
-		return
+		return ""
 	}
 	cs := st.Category(category)
 	if cs == nil || !cs.Unasked(feature) {
-		return
+		return ""
 	}
 	asked := map[string]bool{}
 	var names []string
 	for _, p := range cs.Processes {
 		for _, r := range p.Rules {
-			if r.Evaluated > 0 && !asked[r.Feature] {
+			if (r.Evaluated > 0 || r.Asked) && !asked[r.Feature] {
 				asked[r.Feature] = true
 				names = append(names, shown(r.Feature))
 			}
@@ -139,7 +144,7 @@ func warnUnasked(e *env, category, feature string) {
 	if len(names) > 0 {
 		they = "they ask for " + strings.Join(names, ", ")
 	}
-	fmt.Fprintf(e.stderr, "%s: set: warning: no live process reading %s has asked for %s (%s)\n",
+	return fmt.Sprintf("%s: set: warning: no live process reading %s has asked for %s (%s)\n",
 		programName, shown(category), shown(feature), they)
 }
 
@@ -282,7 +287,10 @@ func printStatus(w io.Writer, st wrench.LiveStatus) {
 	}
 	for _, cs := range st.Categories {
 		file := "no file"
-		if cs.Version != "" {
+		switch {
+		case cs.Refused != "":
+			file = "file refused by every process: " + shown(cs.Refused)
+		case cs.Version != "":
 			file = "file " + short(cs.Version)
 		}
 		if len(cs.Processes) == 0 {
@@ -391,6 +399,7 @@ type jsonStatus struct {
 type jsonLiveCategory struct {
 	Category  string            `json:"category"`
 	Version   string            `json:"version"`
+	Refused   string            `json:"refused"`
 	Processes []jsonLiveProcess `json:"processes"`
 }
 
@@ -421,6 +430,7 @@ type jsonLiveRule struct {
 	Paused    int64  `json:"paused"`
 	Sleeping  int64  `json:"sleeping"`
 	LastFired string `json:"lastFired"`
+	Asked     bool   `json:"asked"`
 }
 
 type jsonUnruled struct {
@@ -444,7 +454,7 @@ func jsonTime(t time.Time) string {
 func statusJSON(st wrench.LiveStatus) jsonStatus {
 	out := jsonStatus{Categories: []jsonLiveCategory{}, Ignored: []jsonIgnored{}}
 	for _, cs := range st.Categories {
-		jc := jsonLiveCategory{Category: cs.Category, Version: cs.Version, Processes: []jsonLiveProcess{}}
+		jc := jsonLiveCategory{Category: cs.Category, Version: cs.Version, Refused: cs.Refused, Processes: []jsonLiveProcess{}}
 		for _, p := range cs.Processes {
 			jp := jsonLiveProcess{
 				PID: p.PID, Started: jsonTime(p.Started), Executable: p.Executable, EUID: p.EUID, User: p.User,
@@ -460,6 +470,7 @@ func statusJSON(st wrench.LiveStatus) jsonStatus {
 				jp.Rules = append(jp.Rules, jsonLiveRule{
 					Feature: r.Feature, Trigger: r.Trigger, Line: r.Line, Evaluated: r.Evaluated, Fired: r.Fired,
 					Remaining: rem, Paused: r.Paused, Sleeping: r.Sleeping, LastFired: jsonTime(r.LastFired),
+					Asked: r.Asked,
 				})
 			}
 			for _, u := range p.Unruled {

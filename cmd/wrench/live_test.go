@@ -63,6 +63,7 @@ func (s *cmdSuite) TestStatusWithNoLiveProcess(c *gc.C) {
     {
       "category": "agent",
       "version": "",
+      "refused": "",
       "processes": []
     }
   ],
@@ -153,6 +154,11 @@ func (s *cmdSuite) TestSetWarnsOfAFeatureNoLiveProcessAsked(c *gc.C) {
 	c.Check(r.code, gc.Equals, 0)
 	c.Check(r.stdout, gc.Equals, "")
 	oneLine(c, r.stderr, `wrench: set: warning: no live process reading agent has asked for refuse-upgrad \(they ask for refuse-upgrade\)`)
+	c.Check(s.content(c, "agent"), gc.Equals, "refuse-upgrad 1*on\n")
+	// A set that fails says only why: no warning before the failure.
+	r = s.run(c, "", "set", "agent", "refuse-upgrad", "on->repeat")
+	c.Check(r.code, gc.Equals, 1)
+	oneLine(c, r.stderr, `wrench: set: .*repeat.*`)
 	c.Check(s.content(c, "agent"), gc.Equals, "refuse-upgrad 1*on\n")
 	// The feature it asks: no warning.
 	ok(c, s.run(c, "", "set", "agent", "refuse-upgrade"))

@@ -239,3 +239,18 @@ func (s *cmdSuite) TestRootArmsAnAgentsOwnDirectory(c *gc.C) {
 	c.Check(s.content(c, "agent"), gc.Equals, "a\nb 2*on\n")
 	ok(c, s.run(c, "", "check", "--uid", "12345"))
 }
+
+func (s *cmdSuite) TestStatusOfAFileNoProcessTrusts(c *gc.C) {
+	c.Assert(os.Mkdir(s.dir, 0o755), gc.IsNil)
+	c.Assert(os.Chmod(s.dir, 0o755), gc.IsNil)
+	path := filepath.Join(s.dir, "agent")
+	c.Assert(os.WriteFile(path, []byte("x\n"), 0o646), gc.IsNil)
+	c.Assert(os.Chmod(path, 0o646), gc.IsNil)
+	r := s.run(c, "", "status", "agent")
+	ok(c, r)
+	c.Check(r.stdout, gc.Equals, "agent: file refused by every process: is writable by others (mode 0646); no live process reads it\n")
+	c.Check(s.version(c, "agent"), gc.Equals, "")
+	r = s.run(c, "", "status", "--json", "agent")
+	ok(c, r)
+	c.Check(r.stdout, gc.Matches, `(?s).*"version": "",\s+"refused": "is writable by others \(mode 0646\)",.*`)
+}

@@ -46,7 +46,7 @@ func (*formatSuite) TestRoundTrip(c *gc.C) {
 			Feature: "hook", Trigger: "2*off->pause", Line: 3, Evaluated: 9, Fired: 4,
 			Remaining: []int{0, -1}, Paused: 2, Sleeping: 1,
 			LastFired: time.Date(2026, 12, 2, 3, 18, 0, 7, time.UTC),
-		}},
+		}, {Feature: "renamed", Trigger: "on", Line: 4, Remaining: []int{-1}, Asked: true}},
 		Unruled:       []Unruled{{Feature: "refuse-upgrade", Calls: 3}},
 		UnruledOthers: 5,
 	}, {Name: "other", Refused: "is writable by others (mode 0646)"}}
@@ -59,6 +59,7 @@ func (*formatSuite) TestRoundTrip(c *gc.C) {
 	c.Check(back.Category("agent").Asked("hook"), gc.Equals, true)
 	c.Check(back.Category("agent").Asked("refuse-upgrade"), gc.Equals, true)
 	c.Check(back.Category("agent").Asked("refuse-upgrad"), gc.Equals, false)
+	c.Check(back.Category("agent").Asked("renamed"), gc.Equals, true, gc.Commentf("asked before its line changed"))
 	c.Check(back.Category("nope"), gc.IsNil)
 }
 
@@ -219,4 +220,17 @@ func (s *publishSuite) TestChangesCoalesce(c *gc.C) {
 	_, err = os.Stat(p.Path())
 	c.Check(os.IsNotExist(err), gc.Equals, true)
 	_ = fi
+}
+
+func (s *publishSuite) TestAStateRemovedIsWrittenAgain(c *gc.C) {
+	// An operator removes the state while nothing changes: the lazy
+	// look finds it gone and writes it again.
+	lazyInterval = 5 * time.Millisecond
+	one := []Category{{Name: "agent", Rules: []Rule{{Feature: "x", Fired: 1}}}}
+	s.state <- one
+	p := Publish(s.dir, 1, s.changed, s.collect)
+	defer p.Stop()
+	s.waitFor(c, one)
+	c.Assert(os.Remove(p.Path()), gc.IsNil)
+	s.waitFor(c, one)
 }

@@ -7,7 +7,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"time"
 
+	"github.com/juju/loggo/v2"
 	gc "gopkg.in/check.v1"
 )
 
@@ -209,7 +211,7 @@ func (s *readSuite) TestWhatIsNotAStateIsIgnored(c *gc.C) {
 func (s *readSuite) TestStateDirectoryAnotherUserOwnsIsNotWrittenIn(c *gc.C) {
 	needRoot(c)
 	c.Assert(os.Chown(s.mine, otherUID, 0), gc.IsNil)
-	err := writeState(s.mine, "1", []byte("{}"))
+	err := writeState(s.dir, DirName(), "1", []byte("{}"))
 	c.Check(err, gc.ErrorMatches, ".* is owned by uid 12345, not by uid 0 or root, so no reader would trust a state in it")
 }
 
@@ -217,14 +219,145 @@ func (s *readSuite) TestNoStateIsWrittenThroughASymbolicLink(c *gc.C) {
 	elsewhere := tempDir(c)
 	c.Assert(os.Remove(s.mine), gc.IsNil)
 	c.Assert(os.Symlink(elsewhere, s.mine), gc.IsNil)
-	err := writeState(s.mine, "1", []byte("{}"))
+	err := writeState(s.dir, DirName(), "1", []byte("{}"))
 	c.Check(err, gc.ErrorMatches, ".* is a symbolic link, not a directory, so no reader would trust a state in it")
 	entries, err := os.ReadDir(elsewhere)
 	c.Assert(err, gc.IsNil)
 	c.Check(entries, gc.HasLen, 0)
 	// Nor removed through one.
 	c.Assert(os.WriteFile(filepath.Join(elsewhere, "1"), nil, 0o644), gc.IsNil)
-	c.Check(removeState(s.mine, "1"), gc.NotNil)
+	c.Check(removeState(s.dir, DirName(), "1"), gc.NotNil)
 	_, err = os.Stat(filepath.Join(elsewhere, "1"))
 	c.Check(err, gc.IsNil)
+}
+
+func (s *readSuite) TestNoStateIsWrittenThroughALinkedWrenchDirectory(c *gc.C) {
+	// Whoever owns the data directory swaps the wrench directory for a
+	// link: nothing is made, written, chmodded or removed where it
+	// points, whether the state's directory is there or not.
+	elsewhere := tempDir(c)
+	c.Assert(os.Chmod(elsewhere, 0o755), gc.IsNil)
+	real := s.dir + ".real"
+	c.Assert(os.Rename(s.dir, real), gc.IsNil)
+	c.Assert(os.Symlink(elsewhere, s.dir), gc.IsNil)
+	err := writeState(s.dir, DirName(), "1", []byte("{}"))
+	c.Check(err, gc.ErrorMatches, "the wrench directory .* is a symbolic link, not a directory, so no state is written in it")
+	entries, err := os.ReadDir(elsewhere)
+	c.Assert(err, gc.IsNil)
+	c.Check(entries, gc.HasLen, 0)
+
+	theirs := filepath.Join(elsewhere, DirName())
+	c.Assert(os.Mkdir(theirs, 0o700), gc.IsNil)
+	c.Assert(os.Chmod(theirs, 0o700), gc.IsNil)
+	c.Assert(os.WriteFile(filepath.Join(theirs, "1"), nil, 0o600), gc.IsNil)
+	c.Check(writeState(s.dir, DirName(), "1", []byte("{}")), gc.NotNil)
+	c.Check(removeState(s.dir, DirName(), "1"), gc.NotNil)
+	fi, err := os.Stat(theirs)
+	c.Assert(err, gc.IsNil)
+	c.Check(fi.Mode().Perm(), gc.Equals, os.FileMode(0o700))
+	data, err := os.ReadFile(filepath.Join(theirs, "1"))
+	c.Assert(err, gc.IsNil)
+	c.Check(data, gc.HasLen, 0)
+	entries, err = os.ReadDir(theirs)
+	c.Assert(err, gc.IsNil)
+	c.Check(entries, gc.HasLen, 1)
+}
+
+func (s *readSuite) TestNoStateIsWrittenInAnUntrustedWrenchDirectory(c *gc.C) {
+	c.Assert(os.Remove(s.mine), gc.IsNil)
+	c.Assert(os.Chmod(s.dir, 0o757), gc.IsNil)
+	err := writeState(s.dir, DirName(), "1", []byte("{}"))
+	c.Check(err, gc.ErrorMatches, "the wrench directory .* is writable by others \\(mode 0757\\), so no state is written in it")
+	_, err = os.Lstat(s.mine)
+	c.Check(os.IsNotExist(err), gc.Equals, true)
+}
+
+func (s *publishSuite) TestAWrenchDirectorySwappedForALinkIsNotPublishedIn(c *gc.C) {
+	// The publisher wrote a state, then the wrench directory is swapped
+	// for a link to another directory: the next writes make nothing
+	// there, and the state is not removed through it.
+	lazyInterval = time.Hour // only the tokens sent here collect
+	logs := &loggo.TestWriter{}
+	old, err := loggo.ReplaceDefaultWriter(logs)
+	c.Assert(err, gc.IsNil)
+	defer loggo.ReplaceDefaultWriter(old)
+	one := []Category{{Name: "agent", Rules: []Rule{{Feature: "x", Fired: 1}}}}
+	s.state <- one
+	collected := make(chan struct{}, 100)
+	p := Publish(s.dir, 1, s.changed, func() ([]Category, bool) {
+		cats, exact := s.collect()
+		collected <- struct{}{}
+		return cats, exact
+	})
+	defer p.Stop()
+	s.waitFor(c, one)
+	<-collected // the first write's
+	elsewhere := tempDir(c)
+	c.Assert(os.Rename(s.dir, s.dir+".real"), gc.IsNil)
+	c.Assert(os.Symlink(elsewhere, s.dir), gc.IsNil)
+	for i := 2; i < 4; i++ {
+		s.state <- []Category{{Name: "agent", Rules: []Rule{{Feature: "x", Fired: uint64(i)}}}}
+		s.changed <- struct{}{}
+		// The run loop writes after each collection: the second
+		// collection since the swap follows the first write's attempt.
+		<-collected
+	}
+	s.changed <- struct{}{}
+	<-collected
+	p.Stop()
+	entries, err := os.ReadDir(elsewhere)
+	c.Assert(err, gc.IsNil)
+	c.Check(entries, gc.HasLen, 0)
+	_, err = os.Stat(filepath.Join(s.dir+".real", DirName(), strconv.Itoa(os.Getpid())))
+	c.Check(err, gc.IsNil) // its own state, left where the link hid it
+
+	// One warning, that names the link and offers no place to make.
+	var warnings []string
+	for _, e := range logs.Log() {
+		if e.Level == loggo.WARNING {
+			warnings = append(warnings, e.Message)
+		}
+	}
+	c.Assert(warnings, gc.HasLen, 1)
+	c.Check(warnings[0], gc.Matches, `cannot write live state .*: the wrench directory .* is a symbolic link, not a directory, so no state is written in it; wrench status and wait cannot see this process until it can`)
+}
+
+func (s *readSuite) TestAWrenchDirectoryOthersMayChangeHoldsNoState(c *gc.C) {
+	// Anyone who may write the wrench directory may add states or hide
+	// them: none is believed, and the directory says why.
+	write(c, s.mine, strconv.Itoa(os.Getpid()), self())
+	for _, t := range []struct {
+		mode   os.FileMode
+		reason string
+	}{
+		{0o775, "is writable by its group (mode 0775)"},
+		{0o757, "is writable by others (mode 0757)"},
+		{os.ModeSticky | 0o757, "is writable by others (mode 1757)"},
+	} {
+		c.Assert(os.Chmod(s.dir, t.mode), gc.IsNil)
+		f := s.read(c)
+		c.Check(f.Processes, gc.HasLen, 0)
+		c.Check(f.Ignored, gc.DeepEquals, []Ignored{{Path: s.dir, Reason: t.reason}})
+	}
+	c.Assert(os.Chmod(s.dir, 0o755), gc.IsNil)
+	c.Check(s.read(c).Processes, gc.HasLen, 1)
+
+	// A link to a good one: what the path names is a link.
+	link := s.dir + ".link"
+	c.Assert(os.Symlink(s.dir, link), gc.IsNil)
+	f, err := Read(link)
+	c.Assert(err, gc.IsNil)
+	c.Check(f.Processes, gc.HasLen, 0)
+	c.Check(f.Ignored, gc.DeepEquals, []Ignored{{Path: link, Reason: "is a symbolic link, not a directory"}})
+}
+
+func (s *readSuite) TestStatesInAWrenchDirectoryTheirUserWouldNotTrust(c *gc.C) {
+	// A wrench directory owned by another user: root's processes do not
+	// publish there, and its owner may hide or swap root's states.
+	needRoot(c)
+	write(c, s.mine, strconv.Itoa(os.Getpid()), self())
+	c.Assert(os.Chown(s.dir, otherUID, 0), gc.IsNil)
+	f := s.read(c)
+	c.Check(f.Processes, gc.HasLen, 0)
+	c.Check(f.Ignored, gc.DeepEquals, []Ignored{{Path: s.mine, Reason: "is in the wrench directory, which is owned by uid 12345, not by uid 0 or root"}})
 }

@@ -20,7 +20,8 @@ var logger = loggo.GetLogger("wrench")
 // was made less than minGap before, so a category that fires in a loop
 // costs at most 1/minGap writes a second and a change still shows well
 // within 50 ms; what changes without waking the publisher (calls
-// evaluated) is looked at every lazyInterval and written if it changed.
+// evaluated) is looked at every lazyInterval and written if it changed,
+// or if the file written is gone.
 var (
 	minGap       = 10 * time.Millisecond
 	lazyInterval = time.Second
@@ -35,7 +36,8 @@ type Collector func() (categories []Category, exact bool)
 // Publisher writes a process's state for one wrench directory, from a
 // goroutine of its own, until Stop.
 type Publisher struct {
-	dir, name string // the state's directory and file name
+	wrenchDir string // the wrench directory
+	sub, name string // the state's directory in it, and file name
 	changed   <-chan struct{}
 	collect   Collector
 	self      Process
@@ -60,13 +62,14 @@ func Publish(wrenchDir string, seed uint64, changed <-chan struct{}, collect Col
 	self := Self()
 	self.Seed = strconv.FormatUint(seed, 10)
 	p := &Publisher{
-		dir:     filepath.Join(wrenchDir, DirName()),
-		name:    strconv.Itoa(self.PID),
-		changed: changed,
-		collect: collect,
-		self:    self,
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
+		wrenchDir: wrenchDir,
+		sub:       DirName(),
+		name:      strconv.Itoa(self.PID),
+		changed:   changed,
+		collect:   collect,
+		self:      self,
+		stop:      make(chan struct{}),
+		done:      make(chan struct{}),
 	}
 	go p.run()
 	return p
@@ -81,7 +84,7 @@ func (p *Publisher) Stop() {
 }
 
 // Path is where the state is written.
-func (p *Publisher) Path() string { return filepath.Join(p.dir, p.name) }
+func (p *Publisher) Path() string { return filepath.Join(p.wrenchDir, p.sub, p.name) }
 
 func (p *Publisher) run() {
 	defer close(p.done)
@@ -95,11 +98,13 @@ func (p *Publisher) run() {
 		lastWrite time.Time
 	)
 	for first := true; ; first = false {
+		lazyTick := false
 		if !first {
 			select {
 			case <-p.stop:
 				return
 			case <-lazy.C:
+				lazyTick = true
 			case <-p.changed:
 				if !p.pause(minGap - time.Since(lastWrite)) {
 					return
@@ -107,7 +112,7 @@ func (p *Publisher) run() {
 			}
 		}
 		cats, exact := p.collect()
-		if written && exact == lastExact && reflect.DeepEqual(cats, last) {
+		if written && exact == lastExact && reflect.DeepEqual(cats, last) && !(lazyTick && p.lost()) {
 			continue
 		}
 		state := p.self
@@ -124,13 +129,22 @@ func (p *Publisher) run() {
 	}
 }
 
+// lost reports whether the state this publisher wrote is no longer at
+// its path (an operator removed it, say): then an unchanged state is
+// written again, on the lazy tick, rather than never while nothing
+// changes.
+func (p *Publisher) lost() bool {
+	now, err := os.Lstat(p.Path())
+	return err != nil || p.written == nil || !os.SameFile(now, p.written)
+}
+
 // remove removes the state this publisher wrote, if it is still there.
 func (p *Publisher) remove() {
 	now, err := os.Lstat(p.Path())
 	if err != nil || p.written == nil || !os.SameFile(now, p.written) {
 		return // not written, gone, or another publisher's since
 	}
-	if err := removeState(p.dir, p.name); err != nil {
+	if err := removeState(p.wrenchDir, p.sub, p.name); err != nil {
 		logger.Debugf("cannot remove live state %s: %v", p.Path(), err)
 	}
 }
@@ -162,7 +176,7 @@ func (p *Publisher) write(state *Process) error {
 	}
 	Hold.RLock()
 	defer Hold.RUnlock()
-	return writeState(p.dir, p.name, data)
+	return writeState(p.wrenchDir, p.sub, p.name, data)
 }
 
 // failed logs a failure to write the state: at WARNING the first time
@@ -179,5 +193,18 @@ func (p *Publisher) failed(err error) {
 		return
 	}
 	p.warned = true
-	logger.Warningf("cannot write live state %s: %v; wrench status and wait cannot see this process until it can (%s)", p.Path(), err, remedy(p.dir))
+	var untrusted *untrustedWrenchDir
+	if errors.As(err, &untrusted) {
+		// IsActive refuses it too, and logs why: no place made for the
+		// state helps.
+		logger.Warningf("cannot write live state %s: %v; wrench status and wait cannot see this process until it can", p.Path(), err)
+		return
+	}
+	logger.Warningf("cannot write live state %s: %v; wrench status and wait cannot see this process until it can (%s)", p.Path(), err, remedy(filepath.Join(p.wrenchDir, p.sub)))
 }
+
+// untrustedWrenchDir is the error of a wrench directory this process
+// would not read rules from, so writes no state in.
+type untrustedWrenchDir struct{ msg string }
+
+func (e *untrustedWrenchDir) Error() string { return e.msg }

@@ -2,8 +2,6 @@ package live
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,32 +11,34 @@ import (
 
 // Read reads the state of every live process in wrenchDir: each
 // directory of states there (DirPrefix and a user: a uid on unix, a SID
-// on Windows) is read by the platform's readUserDir. A state is believed
+// on Windows) is read by the platform's readUserDir. The wrench
+// directory itself must be one no one but its owner may change entries
+// of (on unix: a real directory, not a link, writable by neither group
+// nor others; on Windows: the ACL rule of a wrench directory for this
+// user): in any other, anyone could add states or hide them, so none is
+// believed and the directory is Ignored, with why. A state is believed
 // when its directory and file pass the trust rules of a category file
 // for a process of that user (on unix: owned by the uid or root, writable
-// by nobody else; on Windows: owned by this user, SYSTEM or
-// Administrators, no one else may write them), and it describes a
-// process of that user that runs now with the pid and start time it
-// gives. The state of a process that has exited is removed where this
-// process may remove it, and never shown. A wrench directory that does
-// not exist holds none.
+// by nobody else, in a wrench directory such a process trusts; on
+// Windows: owned by this user, SYSTEM or Administrators, no one else may
+// write them), and it describes a process of that user that runs now
+// with the pid and start time it gives. The state of a process that has
+// exited is removed where this process may remove it, and never shown. A
+// wrench directory that does not exist holds none.
 func Read(wrenchDir string) (Found, error) {
 	var f Found
-	d, err := os.Open(wrenchDir)
-	if os.IsNotExist(err) {
-		return f, nil
+	w, err := openWrench(&f, wrenchDir)
+	if err != nil || w == nil {
+		return f, err
 	}
-	if err != nil {
-		return f, errors.Annotatef(err, "cannot read live state")
-	}
-	names, err := d.Readdirnames(-1)
-	d.Close()
+	defer w.close()
+	names, err := w.names()
 	if err != nil {
 		return f, errors.Annotatef(err, "cannot read live state in %s", wrenchDir)
 	}
 	for _, name := range names {
 		if strings.HasPrefix(name, DirPrefix) {
-			readUserDir(&f, filepath.Join(wrenchDir, name), strings.TrimPrefix(name, DirPrefix))
+			w.readUserDir(&f, name, strings.TrimPrefix(name, DirPrefix))
 		}
 	}
 	f.sort()

@@ -8,10 +8,48 @@ import (
 	"github.com/juju/errors"
 
 	"github.com/go-wrench/wrench/internal/store"
+	"github.com/go-wrench/wrench/internal/trust"
 )
 
-// readUserDir reads the states in path, the directory of user's states.
-func readUserDir(f *Found, path, user string) {
+// wrenchHandle is the wrench directory Read reads, opened as IsActive
+// opens it and judged, once.
+type wrenchHandle struct {
+	d *store.Dir
+}
+
+// openWrench opens the wrench directory for Read. It returns nil, with
+// nothing ignored, when there is none, and nil, with the directory
+// ignored and why, when it is a reparse point or something other than a
+// directory, or its ACL lets others than this user, SYSTEM and
+// Administrators change it.
+func openWrench(f *Found, wrenchDir string) (*wrenchHandle, error) {
+	d, err := store.OpenToLook(wrenchDir)
+	var notDir *store.NotDirError
+	switch {
+	case os.IsNotExist(err):
+		return nil, nil
+	case errors.As(err, &notDir):
+		f.ignore(wrenchDir, "%s", trust.NotDirectory(notDir.Kind))
+		return nil, nil
+	case err != nil:
+		return nil, errors.Annotatef(err, "cannot read live state")
+	}
+	if v := d.Verdict(-1); v != "" {
+		d.Close()
+		f.ignore(wrenchDir, "%s", v)
+		return nil, nil
+	}
+	return &wrenchHandle{d: d}, nil
+}
+
+func (w *wrenchHandle) close() { w.d.Close() }
+
+func (w *wrenchHandle) names() ([]string, error) { return w.d.Names() }
+
+// readUserDir reads the states in the entry name of the wrench
+// directory, the directory of user's states.
+func (w *wrenchHandle) readUserDir(f *Found, name, user string) {
+	path := filepath.Join(w.d.Path(), name)
 	d, err := store.OpenToLook(path)
 	if err != nil {
 		f.ignore(path, "%v", errors.Cause(err))

@@ -77,6 +77,10 @@ type Rule struct {
 	Sleeping  int64 `json:"sleeping"`
 	// LastFired is when a term last fired; zero if never.
 	LastFired time.Time `json:"lastFired,omitzero"`
+	// Asked is whether the feature was asked before the line last
+	// changed (with no rule, or another trigger), which Evaluated no
+	// longer counts.
+	Asked bool `json:"asked,omitempty"`
 }
 
 // Unruled is a feature asked of a category whose file has no rule for it.
@@ -140,9 +144,10 @@ func (c *Category) Rule(feature string) *Rule {
 }
 
 // Asked reports whether the process has asked for feature of c: it has a
-// rule that was evaluated, or it was asked without one.
+// rule that was evaluated or asked before its line changed, or it was
+// asked without one.
 func (c *Category) Asked(feature string) bool {
-	if r := c.Rule(feature); r != nil && r.Evaluated > 0 {
+	if r := c.Rule(feature); r != nil && (r.Evaluated > 0 || r.Asked) {
 		return true
 	}
 	for _, u := range c.Unruled {

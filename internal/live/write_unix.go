@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 
 	"github.com/juju/errors"
 	"golang.org/x/sys/unix"
@@ -14,18 +15,22 @@ import (
 	"github.com/go-wrench/wrench/internal/trust"
 )
 
-// writeState writes data as dir/name in one step a reader cannot see half
-// of: a temporary file, mode 0644, renamed over the old one. It makes dir
-// 0755 when missing, and refuses one a reader would not trust. Everything
-// after dir is opened is done relative to its descriptor, never following
-// a symbolic link, so a directory swapped for a link meanwhile is not
-// written through.
-func writeState(dir, name string, data []byte) error {
-	fd, err := openStateDir(dir)
+// writeState writes data as wrenchDir/sub/name in one step a reader
+// cannot see half of: a temporary file, mode 0644, renamed over the old
+// one. It makes sub 0755 when missing, and refuses a wrench directory or
+// sub a reader would not trust. The wrench directory is opened without
+// following a symbolic link and judged as IsActive judges it for this
+// user, and everything after is done relative to descriptors, never
+// following a link: a root process whose wrench directory is replaced by
+// a link (by whoever owns the data directory) writes nothing, and changes
+// the mode of nothing, where the link points.
+func writeState(wrenchDir, sub, name string, data []byte) error {
+	fd, err := openStateDir(wrenchDir, sub)
 	if err != nil {
 		return err
 	}
 	defer unix.Close(fd)
+	dir := filepath.Join(wrenchDir, sub)
 	tmp := fmt.Sprintf(".%s.tmp-%08x", name, rand.Uint32())
 	f, err := unix.Openat(fd, tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
 	if err != nil {
@@ -59,23 +64,47 @@ func writeAll(fd int, data []byte) error {
 	return nil
 }
 
-// openStateDir opens dir, making it 0755 (whatever the umask) when
-// missing, and checks it is a directory a reader trusts for this user's
-// states: owned by this user or root, and writable by nobody else.
-func openStateDir(dir string) (int, error) {
-	if err := unix.Mkdir(dir, 0o755); err == nil {
-		if err := unix.Chmod(dir, 0o755); err != nil {
-			return -1, errors.Annotatef(err, "cannot make %s mode 0755", dir)
-		}
+// openStateDir opens sub in the wrench directory, making it 0755
+// (whatever the umask) when missing, and checks that both are
+// directories a reader trusts for this user's states: owned by this user
+// or root, and writable by nobody else. The mode is set on the
+// descriptor of the directory this call made, never by path, so nothing
+// swapped in at the path meanwhile has its mode changed.
+func openStateDir(wrenchDir, sub string) (int, error) {
+	wfd, err := openWrenchDir(wrenchDir)
+	if err != nil {
+		return -1, err
+	}
+	defer unix.Close(wfd)
+	dir := filepath.Join(wrenchDir, sub)
+	created := false
+	if err := unix.Mkdirat(wfd, sub, 0o755); err == nil {
+		created = true
 	} else if err != unix.EEXIST {
 		return -1, &os.PathError{Op: "mkdir", Path: dir, Err: err}
 	}
-	fd, st, err := sys.OpenDir(dir, false)
+	fd, err := unix.Openat(wfd, sub, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err == unix.ELOOP || err == unix.ENOTDIR {
-		return -1, errors.Errorf("%s %s, so no reader would trust a state in it", dir, trust.NotDirectory(sys.KindOf(uint32(st.Mode))))
+		var st unix.Stat_t
+		kind := trust.KindOther
+		if unix.Fstatat(wfd, sub, &st, unix.AT_SYMLINK_NOFOLLOW) == nil {
+			kind = sys.KindOf(uint32(st.Mode))
+		}
+		return -1, errors.Errorf("%s %s, so no reader would trust a state in it", dir, trust.NotDirectory(kind))
 	}
 	if err != nil {
 		return -1, &os.PathError{Op: "open", Path: dir, Err: err}
+	}
+	if created {
+		if err := unix.Fchmod(fd, 0o755); err != nil {
+			unix.Close(fd)
+			return -1, errors.Annotatef(err, "cannot make %s mode 0755", dir)
+		}
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return -1, &os.PathError{Op: "stat", Path: dir, Err: err}
 	}
 	if v := trust.DirVerdict(sys.OwnershipOf(&st), os.Geteuid()); v != "" {
 		unix.Close(fd)
@@ -84,10 +113,38 @@ func openStateDir(dir string) (int, error) {
 	return fd, nil
 }
 
-// removeState removes dir/name, if it is there, never through a symbolic
-// link.
-func removeState(dir, name string) error {
-	fd, _, err := sys.OpenDir(dir, false)
+// openWrenchDir opens the wrench directory as IsActive does, never
+// following a symbolic link, and checks that IsActive in this process
+// would trust it: a process publishes only where it would read rules.
+// The descriptor is good for the *at calls beneath it only.
+func openWrenchDir(wrenchDir string) (int, error) {
+	fd, st, err := sys.OpenDir(wrenchDir, false)
+	if err == unix.ELOOP || err == unix.ENOTDIR {
+		return -1, &untrustedWrenchDir{fmt.Sprintf("the wrench directory %s %s, so no state is written in it", wrenchDir, trust.NotDirectory(sys.KindOf(uint32(st.Mode))))}
+	}
+	if err != nil {
+		return -1, &os.PathError{Op: "open", Path: wrenchDir, Err: err}
+	}
+	if v := trust.DirVerdict(sys.OwnershipOf(&st), os.Geteuid()); v != "" {
+		unix.Close(fd)
+		return -1, &untrustedWrenchDir{fmt.Sprintf("the wrench directory %s %s, so no state is written in it", wrenchDir, v)}
+	}
+	return fd, nil
+}
+
+// removeState removes wrenchDir/sub/name, if it is there, never through
+// a symbolic link.
+func removeState(wrenchDir, sub, name string) error {
+	wfd, _, err := sys.OpenDir(wrenchDir, false)
+	if err == unix.ENOENT {
+		return nil
+	}
+	if err != nil {
+		return &os.PathError{Op: "open", Path: wrenchDir, Err: err}
+	}
+	defer unix.Close(wfd)
+	dir := filepath.Join(wrenchDir, sub)
+	fd, err := unix.Openat(wfd, sub, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err == unix.ENOENT {
 		return nil
 	}
@@ -96,7 +153,7 @@ func removeState(dir, name string) error {
 	}
 	defer unix.Close(fd)
 	if err := unix.Unlinkat(fd, name, 0); err != nil && err != unix.ENOENT {
-		return &os.PathError{Op: "unlink", Path: dir + "/" + name, Err: err}
+		return &os.PathError{Op: "unlink", Path: filepath.Join(dir, name), Err: err}
 	}
 	return nil
 }

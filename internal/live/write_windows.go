@@ -6,12 +6,22 @@ import (
 	"path/filepath"
 
 	"github.com/juju/errors"
+
+	"github.com/go-wrench/wrench/internal/store"
 )
 
-// writeState writes data as dir/name in one step a reader cannot see half
-// of: a temporary file renamed over the old one. It makes dir when
-// missing; both inherit the wrench directory's ACL.
-func writeState(dir, name string, data []byte) error {
+// writeState writes data as wrenchDir/sub/name in one step a reader
+// cannot see half of: a temporary file renamed over the old one. It
+// makes sub when missing; both inherit the wrench directory's ACL. The
+// wrench directory is opened as IsActive opens it, never through a
+// reparse point, and judged by the ACL rule for this user: a process
+// publishes only where it would read rules. Its ACL lets no one else
+// swap what is beneath it.
+func writeState(wrenchDir, sub, name string, data []byte) error {
+	if err := checkWrenchDir(wrenchDir); err != nil {
+		return err
+	}
+	dir := filepath.Join(wrenchDir, sub)
 	if err := os.Mkdir(dir, 0o755); err != nil && !os.IsExist(err) {
 		return errors.Trace(err)
 	}
@@ -34,9 +44,27 @@ func writeState(dir, name string, data []byte) error {
 	return nil
 }
 
-// removeState removes dir/name, if it is there.
-func removeState(dir, name string) error {
-	if err := os.Remove(filepath.Join(dir, name)); err != nil && !os.IsNotExist(err) {
+// checkWrenchDir says why no state is written in the wrench directory,
+// or nil when one may be.
+func checkWrenchDir(wrenchDir string) error {
+	d, err := store.OpenToLook(wrenchDir)
+	var notDir *store.NotDirError
+	if errors.As(err, &notDir) {
+		return &untrustedWrenchDir{fmt.Sprintf("the wrench directory %v, so no state is written in it", notDir)}
+	}
+	if err != nil {
+		return err // os.IsNotExist when there is none
+	}
+	defer d.Close()
+	if v := d.Verdict(-1); v != "" {
+		return &untrustedWrenchDir{fmt.Sprintf("the wrench directory %s %s, so no state is written in it", wrenchDir, v)}
+	}
+	return nil
+}
+
+// removeState removes wrenchDir/sub/name, if it is there.
+func removeState(wrenchDir, sub, name string) error {
+	if err := os.Remove(filepath.Join(wrenchDir, sub, name)); err != nil && !os.IsNotExist(err) {
 		return errors.Trace(err)
 	}
 	return nil

@@ -180,5 +180,20 @@ func (fs *File) VerdictFor(v Viewer) string {
 	return fs.Unreadable
 }
 
+// OwnerVerdict says why IsActive would refuse the file whoever it runs
+// as, or "" when some process may read it (or there is no file): the
+// trust rules for its owner's processes, which are the ones that trust
+// it if any does (a root-owned file is root's too). What is left is what
+// no owner makes right: its kind, its size, a mode that lets group or
+// others write, or one its owner may not read. Whether this process
+// could open it does not enter: that is no fact about the others.
+func (fs *File) OwnerVerdict() string {
+	if !fs.Exists {
+		return ""
+	}
+	// The owner's access is the owner bits alone: no groups needed.
+	return trust.Viewer{UID: int(fs.own.UID)}.FileVerdict(fs.own, fs.gid)
+}
+
 // Path is the wrench directory's path, as it was opened.
 func (d *Dir) Path() string { return d.path }

@@ -160,6 +160,16 @@ func (f *File) Verdict(uid int) string {
 // VerdictFor is Verdict: Windows verdicts are for the current user.
 func (f *File) VerdictFor(v Viewer) string { return f.Verdict(-1) }
 
+// OwnerVerdict says why IsActive would refuse the file, or "" when it
+// would read it (or there is no file): on Windows the trust rules for
+// the current user, whose processes are the ones a status reads.
+func (f *File) OwnerVerdict() string {
+	if !f.Exists {
+		return ""
+	}
+	return f.reason
+}
+
 // currentUser is the SID of the user the verdicts are for; "" when the
 // process token does not say, which trusts only SYSTEM and
 // Administrators, as IsActive then does.
