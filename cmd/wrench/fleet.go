@@ -340,9 +340,13 @@ func (e *env) runFleet(r *fleetRun) int {
 // runRemote is the remote end of a fleet run: "wrench __fleet", with the
 // request on stdin (see internal/fleet).
 func runRemote() int {
-	return fleet.Serve(os.Stdin, os.Stdout, func(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return fleet.Serve(os.Stdin, os.Stdout, func(args []string, stdin io.Reader, stdout, stderr io.Writer) fleet.Ran {
 		e := &env{stdin: stdin, stdout: stdout, stderr: stderr, remote: true}
-		return e.run(args)
+		code := e.run(args)
+		if code == exitUsage && e.write == fleet.WriteUnknown {
+			e.write = fleet.NoWrite // a command line of the wrong shape runs nothing
+		}
+		return fleet.Ran{ExitCode: code, Error: e.errLine, Wrote: e.write}
 	}, func() {
 		// The local command is gone: nobody reads what this one
 		// would say.

@@ -2,11 +2,14 @@ package main_test
 
 import (
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 
 	gc "gopkg.in/check.v1"
+
+	"github.com/go-wrench/wrench/internal/live"
 )
 
 // remoteRequest is a fleet request as the local side sends it to
@@ -23,6 +26,8 @@ type remoteResponse struct {
 	ExitCode int    `json:"exit_code"`
 	Stdout   []byte `json:"stdout"`
 	Stderr   []byte `json:"stderr"`
+	Error    string `json:"error"`
+	Wrote    string `json:"wrote"`
 }
 
 // serve runs "wrench __fleet" with a request for args, as a target does.
@@ -85,4 +90,55 @@ func (s *cmdSuite) runRemote(c *gc.C, request string) result {
 		c.Assert(err, gc.IsNil)
 		go stdin.Write([]byte(request))
 	})
+}
+
+// TestRemoteEndSaysWhatItWrote: the remote end reports whether the write
+// stands, whatever its exit status, so that the local side can say
+// exactly which targets changed; and its error apart from the rest of
+// stderr, so that a warning printed first is not taken for it.
+func (s *cmdSuite) TestRemoteEndSaysWhatItWrote(c *gc.C) {
+	resp := s.serve(c, "", "set", "agent", "f", "on")
+	c.Check(resp.ExitCode, gc.Equals, 0, gc.Commentf("%s", resp.Stderr))
+	c.Check(resp.Wrote, gc.Equals, "wrote")
+	c.Check(resp.Error, gc.Equals, "")
+
+	resp = s.serve(c, "", "set", "agent", "f", "bad(")
+	c.Check(resp.ExitCode, gc.Equals, 1)
+	c.Check(resp.Wrote, gc.Equals, "none")
+	c.Check(resp.Error, gc.Matches, `set: .*"bad\(".*`)
+	c.Check(strings.Contains(string(resp.Stderr), "wrench: "+resp.Error+"\n"), gc.Equals, true, gc.Commentf("%s", resp.Stderr))
+
+	resp = s.serve(c, "", "set", "agent")
+	c.Check(resp.ExitCode, gc.Equals, 2)
+	c.Check(resp.Wrote, gc.Equals, "none")
+
+	// A live process reads agent and has asked for f only: setting g
+	// warns on stderr, and the error is still the reason.
+	s.forge(c, false, live.Category{Name: "agent", Version: "old", Rules: []live.Rule{{Feature: "f", Evaluated: 1}}})
+	resp = s.serve(c, "", "set", "agent", "g", "bad(")
+	c.Check(resp.ExitCode, gc.Equals, 1)
+	c.Check(resp.Error, gc.Matches, `set: .*"bad\(".*`)
+	c.Check(resp.Wrote, gc.Equals, "none")
+
+	// --wait that times out: exit 1, and the write stands.
+	resp = s.serve(c, "", "set", "agent", "f", "pause", "--wait=100ms")
+	c.Check(resp.ExitCode, gc.Equals, 1)
+	c.Check(resp.Error, gc.Matches, `set: written, but .*: the write stands`)
+	c.Check(resp.Wrote, gc.Equals, "wrote")
+	c.Check(s.content(c, "agent"), gc.Equals, "f pause\n")
+
+	// A clear that removes a file and then fails on a directory has
+	// changed the target; once nothing is left to remove, it has not.
+	c.Assert(os.Mkdir(filepath.Join(s.dir, "blocker"), 0o755), gc.IsNil)
+	resp = s.serve(c, "", "clear")
+	c.Check(resp.ExitCode, gc.Equals, 1)
+	c.Check(resp.Error, gc.Matches, `clear: .*blocker.*`)
+	c.Check(resp.Wrote, gc.Equals, "wrote")
+	c.Check(s.content(c, "agent"), gc.Equals, "<none>")
+	resp = s.serve(c, "", "clear")
+	c.Check(resp.ExitCode, gc.Equals, 1)
+	c.Check(resp.Wrote, gc.Equals, "none")
+	resp = s.serve(c, "", "clear", "../x")
+	c.Check(resp.ExitCode, gc.Equals, 1)
+	c.Check(resp.Wrote, gc.Equals, "none")
 }

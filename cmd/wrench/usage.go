@@ -160,7 +160,8 @@ const fleetHelp = `Many machines:
   2 the command line is wrong, found here before anything runs anywhere.
   Each target's write is atomic on its own and nothing is undone elsewhere:
   commands that write end with a line on stderr naming the targets changed,
-  not changed, and not known.
+  not changed, and not known. A failed target may have changed: a --wait
+  that timed out (the write stands), a clear that removed some files.
 `
 
 // printTriggers prints the trigger language.

@@ -58,6 +58,9 @@ type Result struct {
 	Response *Response
 	// Copied is whether this run copied the binary to the target.
 	Copied bool
+	// Unanswered is whether the remote command ended without an answer
+	// after wrench may have started there: what it did is not known.
+	Unanswered bool
 }
 
 // Run runs the request that request makes for each target, opts.Parallel
@@ -153,6 +156,7 @@ func runTarget(ctx context.Context, t Target, req *Request, opts Options) Result
 		case out.exitCode == 255 || out.err != nil:
 			return res.unreachable(sshReason(out))
 		default:
+			res.Unanswered = true
 			return res.failed(fmt.Sprintf("no answer from wrench there (exit status %d): %s", out.exitCode, lastLine(out.stderr, "it said nothing")))
 		}
 	}
@@ -187,15 +191,32 @@ func (r Result) unreachable(reason string) Result {
 	return r
 }
 
-// failureReason is the first line of the subcommand's stderr without the
-// program name: "set: bad trigger ...".
+// failureReason is the subcommand's error line without the program
+// name: "set: bad trigger ...". A wrench that does not send it apart
+// printed it last; the warnings and hints before it are not the reason.
 func failureReason(resp *Response) string {
-	line, _, _ := strings.Cut(string(resp.Stderr), "\n")
-	line = strings.TrimPrefix(line, "wrench: ")
-	if line == "" {
-		return fmt.Sprintf("exit status %d", resp.ExitCode)
+	if resp.Error != "" {
+		return resp.Error
 	}
-	return line
+	lines := strings.Split(string(resp.Stderr), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		line, ok := strings.CutPrefix(lines[i], "wrench: ")
+		if ok && !isNote(line) {
+			return line
+		}
+	}
+	return fmt.Sprintf("exit status %d", resp.ExitCode)
+}
+
+// isNote says whether a line the command printed (without "wrench: ")
+// is a hint or a warning, "hint: ..." or "CMD: warning: ...", rather
+// than an error.
+func isNote(line string) bool {
+	if strings.HasPrefix(line, "hint: ") {
+		return true
+	}
+	_, rest, ok := strings.Cut(line, ": ")
+	return ok && (strings.HasPrefix(rest, "warning: ") || strings.HasPrefix(rest, "hint: "))
 }
 
 func sshReason(out sshOutput) string {
