@@ -288,6 +288,9 @@ func (*fleetSuite) TestExitCode(c *gc.C) {
 		{[]Outcome{Unreachable, OK}, true, 0},
 		{[]Outcome{Failed, Failed}, true, 1},
 		{[]Outcome{Failed, Unreachable}, true, 3},
+		{[]Outcome{Unreachable, Failed, OK, Stopped}, true, 0},
+		{[]Outcome{Unreachable, Stopped}, true, 3},
+		{[]Outcome{Failed, Stopped}, true, 1},
 	} {
 		var rs []Result
 		for _, o := range t.outcomes {

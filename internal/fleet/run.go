@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -61,6 +62,11 @@ type Result struct {
 	// Unanswered is whether the remote command ended without an answer
 	// after wrench may have started there: what it did is not known.
 	Unanswered bool
+
+	// cut is whether the run there was cut short: its time ran out, or
+	// --any stopped it. A target that ended on its own is reported as it
+	// ended, even when the time ran out just after.
+	cut bool
 }
 
 // Run runs the request that request makes for each target, opts.Parallel
@@ -90,7 +96,7 @@ func Run(ctx context.Context, targets []Target, request func(Target) *Request, o
 				return
 			}
 			r := runTarget(anyCtx, t, request(t), opts)
-			if r.Outcome == Unreachable && anyCtx.Err() != nil {
+			if r.cut && anyCtx.Err() != nil {
 				r = stopped(t, ctx)
 			}
 			results[i] = r
@@ -129,23 +135,26 @@ func runTarget(ctx context.Context, t Target, req *Request, opts Options) Result
 	for {
 		out := runSSH(ctx, opts, t, command, buf.Bytes(), true)
 		switch {
-		case ctx.Err() != nil:
-			return res.unreachable(fmt.Sprintf("timed out after %v", opts.Timeout))
 		case out.response != nil:
+			// An answer counts even if the time ran out or --any
+			// stopped the run while ssh was closing: the target did
+			// what it says, and may have written.
 			res.Response = out.response
 			if out.response.ExitCode == 0 {
 				res.Outcome = OK
 				return res
 			}
 			return res.failed(failureReason(out.response))
+		case out.interrupted:
+			return res.timedOut(fmt.Sprintf("timed out after %v", opts.Timeout))
 		case out.exitCode == needInstall && opts.RemoteWrench == "" && !res.Copied:
 			logger.Debugf("%s: no wrench %s in %s: copying it", t.Given, opts.Binary.Digest[:16], opts.Binary.CacheDir())
 			if err := opts.Binary.checkPlatform(string(out.stdout)); err != nil {
 				return res.failed(err.Error())
 			}
 			if r, ok := copyBinary(ctx, opts, t); !ok {
-				if ctx.Err() != nil {
-					return res.unreachable(fmt.Sprintf("timed out after %v while copying wrench there", opts.Timeout))
+				if r.cut {
+					return res.timedOut(fmt.Sprintf("timed out after %v while copying wrench there", opts.Timeout))
 				}
 				return r
 			}
@@ -171,8 +180,8 @@ func copyBinary(ctx context.Context, opts Options, t Target) (r Result, ok bool)
 	}
 	out := runSSH(ctx, opts, t, installCommand(opts.Binary), data, false)
 	switch {
-	case ctx.Err() != nil:
-		return Result{}, false
+	case out.interrupted:
+		return Result{cut: true}, false
 	case out.exitCode == 255 || out.err != nil:
 		return Result{Target: t}.unreachable(sshReason(out)), false
 	case out.exitCode != 0:
@@ -188,6 +197,13 @@ func (r Result) failed(reason string) Result {
 
 func (r Result) unreachable(reason string) Result {
 	r.Outcome, r.Reason = Unreachable, reason
+	return r
+}
+
+// timedOut is the result for a target whose run was cut short.
+func (r Result) timedOut(reason string) Result {
+	r = r.unreachable(reason)
+	r.cut = true
 	return r
 }
 
@@ -241,6 +257,9 @@ type sshOutput struct {
 	exitCode       int
 	err            error // ssh could not be run at all
 	response       *Response
+	// interrupted is whether ssh was stopped because its context ended
+	// (or never started because it had), rather than ending on its own.
+	interrupted bool
 }
 
 // waitDelay is how long a cancelled ssh has to exit, and its pipes to
@@ -260,7 +279,14 @@ func runSSH(ctx context.Context, opts Options, t Target, command string, input [
 	cmd := exec.CommandContext(ctx, ssh, sshArgs(t, opts.SSHOptions, command)...)
 	// ssh cleans up (its ProxyCommand, its control socket) on SIGTERM;
 	// where that signal cannot be sent, WaitDelay kills it.
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	// Cancel is called only when the context ends before ssh is seen to
+	// exit; a process that had exited already was not interrupted.
+	var interrupted atomic.Bool
+	cmd.Cancel = func() error {
+		err := cmd.Process.Signal(syscall.SIGTERM)
+		interrupted.Store(!errors.Is(err, os.ErrProcessDone))
+		return err
+	}
 	cmd.WaitDelay = waitDelay
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -271,7 +297,7 @@ func runSSH(ctx context.Context, opts Options, t Target, command string, input [
 			return sshOutput{err: errors.Trace(err)}
 		}
 		if err := cmd.Start(); err != nil {
-			return sshOutput{err: errors.Annotatef(err, "running %s", ssh)}
+			return finish(err, ssh)
 		}
 		go stdin.Write(input) // a write error is ssh's exit, seen by Wait
 		err = cmd.Wait()
@@ -281,6 +307,7 @@ func runSSH(ctx context.Context, opts Options, t Target, command string, input [
 		out = finish(cmd.Run(), ssh)
 	}
 	out.stdout, out.stderr = stdout.Bytes(), stderr.Bytes()
+	out.interrupted = out.interrupted || interrupted.Load()
 	out.response, _ = FindResponse(out.stdout)
 	return out
 }
@@ -299,6 +326,8 @@ func finish(err error, ssh string) sshOutput {
 		return sshOutput{exitCode: code}
 	case errors.Is(err, exec.ErrWaitDelay):
 		return sshOutput{}
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		return sshOutput{err: errors.Annotatef(err, "running %s", ssh), interrupted: true}
 	default:
 		return sshOutput{err: errors.Annotatef(err, "running %s", ssh)}
 	}
