@@ -135,10 +135,10 @@ const fleetHelp = `Many machines:
   No install needed: this wrench copies itself into ~/.cache/wrench/DIGEST
   (mode 0700) of the login user on a target that lacks it, when the
   target's platform (uname) is this build's, and checks its sha256 there
-  (with sha256sum) before every use; a copy that fails the check is
-  replaced. --remote-wrench PATH runs an installed wrench instead (of a
-  release that has --host). --sudo runs wrench there as root with sudo -n,
-  which must not ask for a password.
+  (with sha256sum, shasum -a 256 or sha256 -q) before every use; a copy
+  that fails the check is replaced. --remote-wrench PATH runs an
+  installed wrench instead (of a release that has --host). --sudo runs
+  wrench there as root with sudo -n, which must not ask for a password.
 
   --parallel N runs N targets at a time (default 16). --timeout D is each
   target's time for all of it: connecting, copying, the command (default

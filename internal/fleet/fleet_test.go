@@ -140,7 +140,7 @@ func (*fleetSuite) TestRemoteCommandsHoldNoUserData(c *gc.C) {
 	for _, cmd := range []string{runCommand(b, false), runCommand(b, true), installCommand(b), remoteWrenchCommand("~/bin/wrench", true)} {
 		c.Check(strings.ContainsAny(cmd, `'"\`+"`\n"), gc.Equals, false, gc.Commentf("%s", cmd))
 	}
-	c.Check(runCommand(b, false), gc.Equals, "cd .cache/wrench/0123456789abcdef 2>/dev/null && set -- $(sha256sum <wrench 2>/dev/null) && test x$1 = x"+b.Digest+" && exec ./wrench __fleet; uname -s; uname -m; exit 97")
+	c.Check(runCommand(b, false), gc.Equals, "cd .cache/wrench/0123456789abcdef 2>/dev/null && set -- $(sha256sum <wrench 2>/dev/null || shasum -a 256 <wrench 2>/dev/null || sha256 -q <wrench 2>/dev/null) && test x$1 = x"+b.Digest+" && exec ./wrench __fleet; uname -s; uname -m; exit 97")
 	c.Check(runCommand(b, true), gc.Matches, `.* && exec sudo -n \./wrench __fleet; .*`)
 	c.Check(remoteWrenchCommand("/usr/bin/wrench", false), gc.Equals, "exec /usr/bin/wrench __fleet")
 

@@ -161,7 +161,7 @@ func runTarget(ctx context.Context, t Target, req *Request, opts Options) Result
 			res.Copied = true
 			continue
 		case out.exitCode == needInstall && opts.RemoteWrench == "":
-			return res.failed(fmt.Sprintf("the copied wrench in ~/%s fails its sha256 check there (is sha256sum installed?)", opts.Binary.CacheDir()))
+			return res.failed(fmt.Sprintf("the copied wrench in ~/%s fails its sha256 check there (is sha256sum, shasum or sha256 installed?)", opts.Binary.CacheDir()))
 		case out.exitCode == 255 || out.err != nil:
 			return res.unreachable(sshReason(out))
 		default:

@@ -3,10 +3,14 @@ package fleet
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	gc "gopkg.in/check.v1"
@@ -130,4 +134,59 @@ func (*fleetSuite) TestAnyWaitWinsOverQuickFailures(c *gc.C) {
 	})
 	c.Check(ExitCode(results, true), gc.Equals, ExitOK)
 	c.Check(ExitCode(results, false), gc.Equals, ExitUnreachable)
+}
+
+// TestRunCommandFindsADigester runs the remote command line in a shell
+// whose PATH has only one of the three sha256 tools, as on Linux, macOS
+// and the BSDs: each finds the cached binary good and runs it; with
+// none, the command asks for a copy.
+func (*fleetSuite) TestRunCommandFindsADigester(c *gc.C) {
+	if runtime.GOOS == "windows" {
+		c.Skip("the remote command line is for a POSIX shell")
+	}
+	sh, err := exec.LookPath("sh")
+	c.Assert(err, gc.IsNil)
+	sha256sum, err := exec.LookPath("sha256sum")
+	if err != nil {
+		c.Skip("no sha256sum here to stand in for the others")
+	}
+	uname, err := exec.LookPath("uname")
+	c.Assert(err, gc.IsNil)
+
+	home := c.MkDir()
+	wrench := []byte("#!" + sh + "\necho ran \"$@\"\n")
+	sum := sha256.Sum256(wrench)
+	b := &Binary{Digest: hex.EncodeToString(sum[:]), GOOS: "linux", GOARCH: "amd64"}
+	cache := filepath.Join(home, b.CacheDir())
+	c.Assert(os.MkdirAll(cache, 0o700), gc.IsNil)
+	c.Assert(os.WriteFile(filepath.Join(cache, "wrench"), wrench, 0o700), gc.IsNil)
+
+	// Each stand-in prints what its original prints: the digest first.
+	tools := map[string]string{
+		"sha256sum": `exec ` + sha256sum,
+		"shasum":    `[ "$1 $2" = "-a 256" ] || exit 1; ` + sha256sum + ` | sed 's/ .*/  -/'`,
+		"sha256":    `[ "$1" = "-q" ] || exit 1; ` + sha256sum + ` | sed 's/ .*//'`,
+	}
+	for _, tool := range []string{"sha256sum", "shasum", "sha256", ""} {
+		bin := c.MkDir()
+		link := func(name, target string) { c.Assert(os.Symlink(target, filepath.Join(bin, name)), gc.IsNil) }
+		link("uname", uname)
+		if tool != "" {
+			sed, err := exec.LookPath("sed")
+			c.Assert(err, gc.IsNil)
+			link("sed", sed)
+			c.Assert(os.WriteFile(filepath.Join(bin, tool), []byte("#!"+sh+"\n"+tools[tool]+"\n"), 0o755), gc.IsNil)
+		}
+		cmd := exec.Command(sh, "-c", runCommand(b, false))
+		cmd.Dir = home
+		cmd.Env = []string{"PATH=" + bin, "HOME=" + home}
+		out, err := cmd.CombinedOutput()
+		if tool == "" {
+			c.Check(err, gc.ErrorMatches, "exit status 97", gc.Commentf("%s", out))
+			c.Check(strings.Fields(string(out)), gc.HasLen, 2, gc.Commentf("uname -s and -m only: %q", out))
+			continue
+		}
+		c.Check(err, gc.IsNil, gc.Commentf("%s: %s", tool, out))
+		c.Check(string(out), gc.Equals, "ran "+ServeArg+"\n", gc.Commentf("%s", tool))
+	}
 }
