@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	gc "gopkg.in/check.v1"
@@ -141,4 +142,31 @@ func (s *cmdSuite) TestRemoteEndSaysWhatItWrote(c *gc.C) {
 	resp = s.serve(c, "", "clear", "../x")
 	c.Check(resp.ExitCode, gc.Equals, 1)
 	c.Check(resp.Wrote, gc.Equals, "none")
+}
+
+// TestFleetDeadlineCoversTheWait: each target gets --timeout plus what
+// the subcommand itself may wait there: wait's --timeout, a writer's
+// --wait[=D]. The stand-in for ssh never answers, so the target times
+// out, and says after how long.
+func (s *cmdSuite) TestFleetDeadlineCoversTheWait(c *gc.C) {
+	if runtime.GOOS == "windows" {
+		c.Skip("the stand-in for ssh is a shell script")
+	}
+	bin := tempDir(c)
+	c.Assert(os.WriteFile(filepath.Join(bin, "ssh"), []byte("#!/bin/sh\nexec sleep 600\n"), 0o755), gc.IsNil)
+	path := "PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")
+	for _, t := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"set", "agent", "f", "pause"}, "100ms"},
+		{[]string{"set", "agent", "f", "pause", "--wait=200ms"}, "300ms"},
+		{[]string{"release", "--wait=200ms", "agent", "f"}, "300ms"},
+		{[]string{"wait", "agent", "f", "--loaded", "--timeout", "300ms"}, "400ms"},
+	} {
+		args := append([]string{"--host", "db1", "--remote-wrench", "wrench", "--timeout", "100ms"}, t.args...)
+		r := runBinaryEnv(c, s.bin, []string{path}, "", args...)
+		c.Check(r.code, gc.Equals, 3, gc.Commentf("%q: %s", t.args, r.stderr))
+		c.Check(r.stdout, gc.Equals, "db1: unreachable: timed out after "+t.want+"\n", gc.Commentf("%q", t.args))
+	}
 }

@@ -142,7 +142,8 @@ const fleetHelp = `Many machines:
 
   --parallel N runs N targets at a time (default 16). --timeout D is each
   target's time for all of it: connecting, copying, the command (default
-  30s); a command with a --timeout of its own (wait) gets that plus D.
+  30s); a command that waits on the target (wait's --timeout, a writer's
+  --wait[=D]) gets that wait plus D.
   --pick one|N|P% runs on that many targets chosen at random (P% rounds
   up, at least 1); the choice and its --seed are printed on stderr, and
   --seed S makes the same choice again from the same targets.
