@@ -83,7 +83,11 @@ func (s *fleetSuite) SetUpSuite(c *gc.C) {
 	s.sshd = startSSHDOn(c, theTools, addrs, fleetUser)
 	s.down = []string{
 		fmt.Sprintf("ssh://%s@127.0.0.10:%d/nowhere", fleetUser, s.sshd.port),
-		fmt.Sprintf("%s@127.0.0.11", fleetUser), // port 22, or whatever the ssh config says: nothing listens either way
+		// The suite's port, on an address sshd does not listen on: port
+		// 22 there may well be open, when a real sshd listens on
+		// 0.0.0.0. Without a data directory, the target is another
+		// shape of ssh:// than the first.
+		fmt.Sprintf("ssh://%s@127.0.0.11:%d", fleetUser, s.sshd.port),
 	}
 }
 
@@ -217,11 +221,17 @@ func (s *fleetSuite) TestOutcomesAndExitCodes(c *gc.C) {
 	c.Check(r.stderr, gc.Matches, `(?s).*changed 7 of 8 targets: `+regexp.QuoteMeta(strings.Join(targetsOf(s.trusted()), " "))+`; failed, not changed: `+regexp.QuoteMeta(bad.target)+`\n`)
 
 	// Add two where nothing listens: exit 3, and they say why.
+	port := strconv.Itoa(s.sshd.port)
 	all := append(targetsOf(s.hosts), s.down...)
 	r = s.wrench(c, "", append(hostArgs(all...), "list", category)...)
 	c.Assert(r.status, gc.Equals, 3, s.comment(r))
 	c.Check(r.stdout, gc.Matches, `(?s).*\n`+regexp.QuoteMeta(s.down[0])+`: unreachable: ssh: connect to host 127\.0\.0\.10 port \d+: Connection refused\n`+
-		regexp.QuoteMeta(s.down[1])+`: unreachable: ssh: connect to host 127\.0\.0\.11 port \d+: Connection refused\n$`)
+		regexp.QuoteMeta(s.down[1])+`: unreachable: ssh: connect to host 127\.0\.0\.11 port `+port+`: Connection refused\n$`)
+	// A [user@]host target has its port from ssh's options.
+	plain := fleetUser + "@127.0.0.11"
+	rp := s.wrench(c, "", "--ssh-option", "Port="+port, "--host", plain, "list", category)
+	c.Assert(rp.status, gc.Equals, 3, s.comment(rp))
+	c.Check(rp.stdout, gc.Equals, plain+": unreachable: ssh: connect to host 127.0.0.11 port "+port+": Connection refused\n")
 	// The subcommand's own output is indented under its target.
 	c.Check(r.stdout, gc.Matches, `^`+regexp.QuoteMeta(s.hosts[0].target)+`: ok\n  `+category+` \(`+regexp.QuoteMeta(s.hosts[0].dataDir)+`/wrench/`+category+`\)\n    run-hook  2\*on->1\*off->repeat\n(?s).*`)
 
