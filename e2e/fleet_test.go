@@ -273,6 +273,29 @@ func (s *fleetSuite) TestOutcomesAndExitCodes(c *gc.C) {
 	}
 }
 
+// TestChangesSaysWhatStands: a target that failed after writing is
+// summed up as changed. A clear that removes a host's file and then
+// fails on a directory in its way has changed that host.
+func (s *fleetSuite) TestChangesSaysWhatStands(c *gc.C) {
+	h := s.trusted()[:3]
+	r := s.wrench(c, "", append(hostArgs(h[0].target, h[1].target), "set", category, "run-hook")...)
+	c.Assert(r.status, gc.Equals, 0, s.comment(r))
+	c.Assert(os.Mkdir(filepath.Join(h[1].dataDir, "wrench", "blocker"), 0o755), gc.IsNil)
+
+	r = s.wrench(c, "", append(hostArgs(h[0].target, h[1].target, h[2].target, s.down[0]), "clear")...)
+	c.Assert(r.status, gc.Equals, 3, s.comment(r))
+	c.Check(r.stdout, gc.Matches, `(?s).*\n`+regexp.QuoteMeta(h[1].target)+`: failed: clear: .*blocker.*\n.*`, s.comment(r))
+	c.Check(fileOf(c, h[0]), gc.Equals, "")
+	c.Check(fileOf(c, h[1]), gc.Equals, "")
+	c.Check(r.stderr, gc.Equals, "wrench: clear: changed 3 of 4 targets: "+strings.Join(targetsOf(h), " ")+"; not known, run again there: "+s.down[0]+"\n", s.comment(r))
+
+	// Once nothing is left but the directory, the same clear changes
+	// nothing there.
+	r = s.wrench(c, "", append(hostArgs(h[1].target), "clear")...)
+	c.Assert(r.status, gc.Equals, 1, s.comment(r))
+	c.Check(r.stderr, gc.Equals, "wrench: clear: changed 0 of 1 targets; failed, not changed: "+h[1].target+"\n", s.comment(r))
+}
+
 // TestUsageErrorsRunNothing: a wrong command line exits 2 and no ssh
 // connection is even started (the ProxyCommand records every one).
 func (s *fleetSuite) TestUsageErrorsRunNothing(c *gc.C) {
