@@ -294,6 +294,23 @@ func (s *fleetSuite) TestChangesSaysWhatStands(c *gc.C) {
 	r = s.wrench(c, "", append(hostArgs(h[1].target), "clear")...)
 	c.Assert(r.status, gc.Equals, 1, s.comment(r))
 	c.Check(r.stderr, gc.Equals, "wrench: clear: changed 0 of 1 targets; failed, not changed: "+h[1].target+"\n", s.comment(r))
+
+	// --json says it per target.
+	r = s.wrench(c, "", append(hostArgs(h[0].target, h[1].target, s.down[0]), "--json", "clear")...)
+	c.Assert(r.status, gc.Equals, 3, s.comment(r))
+	var got []struct {
+		Outcome string `json:"outcome"`
+		Changed *bool  `json:"changed"`
+	}
+	c.Assert(json.Unmarshal([]byte(r.stdout), &got), gc.IsNil, s.comment(r))
+	c.Assert(got, gc.HasLen, 3)
+	yes, no := true, false
+	c.Check(got[0].Outcome, gc.Equals, "ok")
+	c.Check(got[0].Changed, gc.DeepEquals, &yes)
+	c.Check(got[1].Outcome, gc.Equals, "failed")
+	c.Check(got[1].Changed, gc.DeepEquals, &no)
+	c.Check(got[2].Outcome, gc.Equals, "unreachable")
+	c.Check(got[2].Changed, gc.IsNil)
 }
 
 // TestUsageErrorsRunNothing: a wrong command line exits 2 and no ssh

@@ -336,7 +336,7 @@ func (e *env) runFleet(r *fleetRun) int {
 	results := fleet.Run(context.Background(), r.targets, request, r.opts)
 	var err error
 	if r.json {
-		err = fleet.WriteJSON(e.stdout, results, r.result)
+		err = fleet.WriteJSON(e.stdout, results, r.result, r.cmd.writes)
 	} else {
 		err = fleet.WriteText(e.stdout, results)
 	}

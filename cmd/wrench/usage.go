@@ -153,8 +153,9 @@ const fleetHelp = `Many machines:
   --json prints one JSON array, an object per target: target, outcome (ok,
   failed, unreachable, stopped), reason, exit_code, stdout, stderr, result
   (the command's own --json output, for commands that have one; else null)
-  and copied (whether wrench was copied there). exit_code, stdout and
-  stderr are null where the command never ran.
+  copied (whether wrench was copied there) and changed (for commands that
+  write: whether the target changed, null where nobody knows). exit_code,
+  stdout and stderr are null where the command never ran.
 
   Exit status: 0 every target ok (with --any: one was); 1 every target
   reached and one or more failed; 3 one or more unreachable or timed out;

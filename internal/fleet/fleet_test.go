@@ -332,17 +332,32 @@ func (*fleetSuite) TestWriteJSON(c *gc.C) {
 	down := result("db2", Unreachable)
 	down.Reason = "timed out after 30s"
 	var out bytes.Buffer
-	c.Assert(WriteJSON(&out, []Result{ok, down}, true), gc.IsNil)
+	c.Assert(WriteJSON(&out, []Result{ok, down}, true, false), gc.IsNil)
 	var got []map[string]any
 	c.Assert(json.Unmarshal(out.Bytes(), &got), gc.IsNil)
 	c.Check(got, gc.DeepEquals, []map[string]any{{
 		"target": "db1", "outcome": "ok", "reason": "", "exit_code": float64(0),
 		"stdout": `[{"category":"c"}]` + "\n", "stderr": "",
-		"result": []any{map[string]any{"category": "c"}}, "copied": true,
+		"result": []any{map[string]any{"category": "c"}}, "copied": true, "changed": nil,
 	}, {
 		"target": "db2", "outcome": "unreachable", "reason": "timed out after 30s", "exit_code": nil,
-		"stdout": nil, "stderr": nil, "result": nil, "copied": false,
+		"stdout": nil, "stderr": nil, "result": nil, "copied": false, "changed": nil,
 	}})
+
+	// For a command that writes, changed is what Changes says of each.
+	failed := result("db3", Failed)
+	failed.Response = &Response{ExitCode: 1, Wrote: Wrote}
+	refused := result("db4", Failed)
+	refused.Response = &Response{ExitCode: 1, Wrote: NoWrite}
+	out.Reset()
+	c.Assert(WriteJSON(&out, []Result{ok, down, failed, refused}, false, true), gc.IsNil)
+	got = nil
+	c.Assert(json.Unmarshal(out.Bytes(), &got), gc.IsNil)
+	var changed []any
+	for _, g := range got {
+		changed = append(changed, g["changed"])
+	}
+	c.Check(changed, gc.DeepEquals, []any{true, nil, true, false})
 }
 
 func (*fleetSuite) TestFailureReason(c *gc.C) {

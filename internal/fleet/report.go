@@ -112,13 +112,16 @@ type jsonResult struct {
 	Stderr   *string         `json:"stderr"`
 	Result   json.RawMessage `json:"result"`
 	Copied   bool            `json:"copied"`
+	Changed  *bool           `json:"changed"`
 }
 
 // WriteJSON writes one JSON array with one object per target, in the
 // order given. result is the subcommand's stdout parsed as JSON when
 // withResult is set (the subcommand was run with --json) and it is JSON;
-// null otherwise.
-func WriteJSON(w io.Writer, results []Result, withResult bool) error {
+// null otherwise. changed is, for a subcommand that writes (writes set),
+// whether it changed the target, as Changes says; null when nobody knows,
+// and for a subcommand that does not write.
+func WriteJSON(w io.Writer, results []Result, withResult, writes bool) error {
 	out := make([]jsonResult, 0, len(results))
 	for _, r := range results {
 		j := jsonResult{Target: r.Target.Given, Outcome: r.Outcome, Reason: r.Reason, Copied: r.Copied, Result: json.RawMessage("null")}
@@ -128,6 +131,10 @@ func WriteJSON(w io.Writer, results []Result, withResult bool) error {
 			if withResult && json.Valid(resp.Stdout) && len(strings.TrimSpace(stdout)) > 0 {
 				j.Result = json.RawMessage(resp.Stdout)
 			}
+		}
+		if writes && r.write() != WriteUnknown {
+			changed := r.write() == Wrote
+			j.Changed = &changed
 		}
 		out = append(out, j)
 	}
