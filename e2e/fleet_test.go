@@ -83,7 +83,11 @@ func (s *fleetSuite) SetUpSuite(c *gc.C) {
 	s.sshd = startSSHDOn(c, theTools, addrs, fleetUser)
 	s.down = []string{
 		fmt.Sprintf("ssh://%s@127.0.0.10:%d/nowhere", fleetUser, s.sshd.port),
-		fmt.Sprintf("%s@127.0.0.11", fleetUser), // port 22, or whatever the ssh config says: nothing listens either way
+		// The suite's port, on an address sshd does not listen on: port
+		// 22 there may well be open, when a real sshd listens on
+		// 0.0.0.0. Without a data directory, the target is another
+		// shape of ssh:// than the first.
+		fmt.Sprintf("ssh://%s@127.0.0.11:%d", fleetUser, s.sshd.port),
 	}
 }
 
@@ -217,11 +221,17 @@ func (s *fleetSuite) TestOutcomesAndExitCodes(c *gc.C) {
 	c.Check(r.stderr, gc.Matches, `(?s).*changed 7 of 8 targets: `+regexp.QuoteMeta(strings.Join(targetsOf(s.trusted()), " "))+`; failed, not changed: `+regexp.QuoteMeta(bad.target)+`\n`)
 
 	// Add two where nothing listens: exit 3, and they say why.
+	port := strconv.Itoa(s.sshd.port)
 	all := append(targetsOf(s.hosts), s.down...)
 	r = s.wrench(c, "", append(hostArgs(all...), "list", category)...)
 	c.Assert(r.status, gc.Equals, 3, s.comment(r))
 	c.Check(r.stdout, gc.Matches, `(?s).*\n`+regexp.QuoteMeta(s.down[0])+`: unreachable: ssh: connect to host 127\.0\.0\.10 port \d+: Connection refused\n`+
-		regexp.QuoteMeta(s.down[1])+`: unreachable: ssh: connect to host 127\.0\.0\.11 port \d+: Connection refused\n$`)
+		regexp.QuoteMeta(s.down[1])+`: unreachable: ssh: connect to host 127\.0\.0\.11 port `+port+`: Connection refused\n$`)
+	// A [user@]host target has its port from ssh's options.
+	plain := fleetUser + "@127.0.0.11"
+	rp := s.wrench(c, "", "--ssh-option", "Port="+port, "--host", plain, "list", category)
+	c.Assert(rp.status, gc.Equals, 3, s.comment(rp))
+	c.Check(rp.stdout, gc.Equals, plain+": unreachable: ssh: connect to host 127.0.0.11 port "+port+": Connection refused\n")
 	// The subcommand's own output is indented under its target.
 	c.Check(r.stdout, gc.Matches, `^`+regexp.QuoteMeta(s.hosts[0].target)+`: ok\n  `+category+` \(`+regexp.QuoteMeta(s.hosts[0].dataDir)+`/wrench/`+category+`\)\n    run-hook  2\*on->1\*off->repeat\n(?s).*`)
 
@@ -261,6 +271,46 @@ func (s *fleetSuite) TestOutcomesAndExitCodes(c *gc.C) {
 			c.Check(g.Reason, gc.Matches, ".*Connection refused")
 		}
 	}
+}
+
+// TestChangesSaysWhatStands: a target that failed after writing is
+// summed up as changed. A clear that removes a host's file and then
+// fails on a directory in its way has changed that host.
+func (s *fleetSuite) TestChangesSaysWhatStands(c *gc.C) {
+	h := s.trusted()[:3]
+	r := s.wrench(c, "", append(hostArgs(h[0].target, h[1].target), "set", category, "run-hook")...)
+	c.Assert(r.status, gc.Equals, 0, s.comment(r))
+	c.Assert(os.Mkdir(filepath.Join(h[1].dataDir, "wrench", "blocker"), 0o755), gc.IsNil)
+
+	r = s.wrench(c, "", append(hostArgs(h[0].target, h[1].target, h[2].target, s.down[0]), "clear")...)
+	c.Assert(r.status, gc.Equals, 3, s.comment(r))
+	c.Check(r.stdout, gc.Matches, `(?s).*\n`+regexp.QuoteMeta(h[1].target)+`: failed: clear: .*blocker.*\n.*`, s.comment(r))
+	c.Check(fileOf(c, h[0]), gc.Equals, "")
+	c.Check(fileOf(c, h[1]), gc.Equals, "")
+	c.Check(r.stderr, gc.Equals, "wrench: clear: changed 3 of 4 targets: "+strings.Join(targetsOf(h), " ")+"; not known, run again there: "+s.down[0]+"\n", s.comment(r))
+
+	// Once nothing is left but the directory, the same clear changes
+	// nothing there.
+	r = s.wrench(c, "", append(hostArgs(h[1].target), "clear")...)
+	c.Assert(r.status, gc.Equals, 1, s.comment(r))
+	c.Check(r.stderr, gc.Equals, "wrench: clear: changed 0 of 1 targets; failed, not changed: "+h[1].target+"\n", s.comment(r))
+
+	// --json says it per target.
+	r = s.wrench(c, "", append(hostArgs(h[0].target, h[1].target, s.down[0]), "--json", "clear")...)
+	c.Assert(r.status, gc.Equals, 3, s.comment(r))
+	var got []struct {
+		Outcome string `json:"outcome"`
+		Changed *bool  `json:"changed"`
+	}
+	c.Assert(json.Unmarshal([]byte(r.stdout), &got), gc.IsNil, s.comment(r))
+	c.Assert(got, gc.HasLen, 3)
+	yes, no := true, false
+	c.Check(got[0].Outcome, gc.Equals, "ok")
+	c.Check(got[0].Changed, gc.DeepEquals, &yes)
+	c.Check(got[1].Outcome, gc.Equals, "failed")
+	c.Check(got[1].Changed, gc.DeepEquals, &no)
+	c.Check(got[2].Outcome, gc.Equals, "unreachable")
+	c.Check(got[2].Changed, gc.IsNil)
 }
 
 // TestUsageErrorsRunNothing: a wrong command line exits 2 and no ssh

@@ -11,6 +11,7 @@ import (
 	"github.com/juju/errors"
 
 	"github.com/go-wrench/wrench"
+	"github.com/go-wrench/wrench/internal/fleet"
 )
 
 // command is one subcommand: its synopsis, help, flags, and the library
@@ -124,7 +125,7 @@ nothing when no live process reads CATEGORY.` + waitHelp,
 				trigger = args[2]
 			}
 			warning := unaskedWarning(args[0], args[1])
-			if err := wrench.Set(args[0], args[1], trigger); err != nil {
+			if err := e.wrote(wrench.Set(args[0], args[1], trigger)); err != nil {
 				return err
 			}
 			fmt.Fprint(e.stderr, warning)
@@ -142,7 +143,7 @@ set, it refuses to edit a file IsActive would not trust.` + waitHelp,
 		min: 2, max: 2,
 		flags: waitFlags,
 		run: func(e *env, o *options, args []string) error {
-			if err := wrench.Unset(args[0], args[1]); err != nil {
+			if err := e.wrote(wrench.Unset(args[0], args[1])); err != nil {
 				return err
 			}
 			return written(e, o, args[0])
@@ -168,7 +169,7 @@ rule has no pause.` + waitHelp,
 			if err != nil {
 				return err
 			}
-			if err := wrench.Release(args[0], args[1], n); err != nil {
+			if err := e.wrote(wrench.Release(args[0], args[1], n)); err != nil {
 				return err
 			}
 			return written(e, o, args[0])
@@ -193,7 +194,7 @@ written, and the error names the first as file:line.` + waitHelp,
 			if err != nil {
 				return err
 			}
-			if err := wrench.Apply(args[0], rules); err != nil {
+			if err := e.wrote(wrench.Apply(args[0], rules)); err != nil {
 				return err
 			}
 			return written(e, o, args[0])
@@ -213,9 +214,12 @@ alone: they belong to the processes writing them.` + waitHelp,
 		min: 0, max: -1,
 		flags: waitFlags,
 		run: func(e *env, o *options, args []string) error {
+			before, listErr := wrench.List(args...)
 			if err := wrench.Clear(args...); err != nil {
+				e.write = cleared(before, listErr, args)
 				return err
 			}
+			e.write = fleet.Wrote
 			return written(e, o, args...)
 		},
 		writes: true,
@@ -372,4 +376,41 @@ func releaseCount(args []string) (int, error) {
 		return 0, usagef("release", "count %q is not a number", args[2])
 	}
 	return n, nil
+}
+
+// wrote records what a write did, for the remote end of a fleet run to
+// report, and returns err. A library write changes nothing when it fails
+// and its change stands once it succeeded, whatever --wait then finds.
+func (e *env) wrote(err error) error {
+	e.write = fleet.Wrote
+	if err != nil {
+		e.write = fleet.NoWrite
+	}
+	return err
+}
+
+// cleared says whether a clear of categories that failed removed any
+// file first, from the files List found before it (or why it found
+// none) and the ones it finds now. List refuses what Clear refuses
+// before it removes anything (a bad name, a missing data directory, a
+// wrench directory it cannot open), so a List that failed before means
+// nothing was removed; one that fails after leaves it unknown.
+func cleared(before []wrench.CategoryFile, listErr error, categories []string) fleet.Write {
+	if listErr != nil {
+		return fleet.NoWrite
+	}
+	after, err := wrench.List(categories...)
+	if err != nil {
+		return fleet.WriteUnknown
+	}
+	left := map[string]bool{}
+	for _, f := range after {
+		left[f.Category] = true
+	}
+	for _, f := range before {
+		if !left[f.Category] {
+			return fleet.Wrote
+		}
+	}
+	return fleet.NoWrite
 }

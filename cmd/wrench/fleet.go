@@ -252,16 +252,28 @@ func prepareFleet(cmd *command, f *fleetFlags, given map[string]bool, fs *flag.F
 		RemoteWrench: f.remoteWrench,
 		Any:          f.any,
 	}
-	// A command with a --timeout of its own (wait) gets that long on each
-	// target, and --timeout's more for connecting and copying.
+	r.opts.Timeout += ownWait(fs, fleetNames)
+	return r, nil
+}
+
+// ownWait is how long the subcommand itself may wait on a target: wait's
+// --timeout, or a writer's --wait[=D]. Each target gets that long, and
+// the fleet's --timeout more for connecting and copying, so a wait that
+// would end in time on the target is not cut short here.
+func ownWait(fs *flag.FlagSet, fleetNames map[string]bool) time.Duration {
 	if own := fs.Lookup("timeout"); own != nil && !fleetNames["timeout"] {
 		if g, ok := own.Value.(flag.Getter); ok {
 			if d, ok := g.Get().(time.Duration); ok && d > 0 {
-				r.opts.Timeout += d
+				return d
 			}
 		}
 	}
-	return r, nil
+	if w := fs.Lookup("wait"); w != nil {
+		if wf, ok := w.Value.(*waitFlag); ok && wf.on {
+			return wf.d
+		}
+	}
+	return 0
 }
 
 // forwardArgs returns args without the flags drop names (and their
@@ -324,7 +336,7 @@ func (e *env) runFleet(r *fleetRun) int {
 	results := fleet.Run(context.Background(), r.targets, request, r.opts)
 	var err error
 	if r.json {
-		err = fleet.WriteJSON(e.stdout, results, r.result)
+		err = fleet.WriteJSON(e.stdout, results, r.result, r.cmd.writes)
 	} else {
 		err = fleet.WriteText(e.stdout, results)
 	}
@@ -340,9 +352,13 @@ func (e *env) runFleet(r *fleetRun) int {
 // runRemote is the remote end of a fleet run: "wrench __fleet", with the
 // request on stdin (see internal/fleet).
 func runRemote() int {
-	return fleet.Serve(os.Stdin, os.Stdout, func(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return fleet.Serve(os.Stdin, os.Stdout, func(args []string, stdin io.Reader, stdout, stderr io.Writer) fleet.Ran {
 		e := &env{stdin: stdin, stdout: stdout, stderr: stderr, remote: true}
-		return e.run(args)
+		code := e.run(args)
+		if code == exitUsage && e.write == fleet.WriteUnknown {
+			e.write = fleet.NoWrite // a command line of the wrong shape runs nothing
+		}
+		return fleet.Ran{ExitCode: code, Error: e.errLine, Wrote: e.write}
 	}, func() {
 		// The local command is gone: nobody reads what this one
 		// would say.

@@ -2,11 +2,15 @@ package main_test
 
 import (
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	gc "gopkg.in/check.v1"
+
+	"github.com/go-wrench/wrench/internal/live"
 )
 
 // remoteRequest is a fleet request as the local side sends it to
@@ -23,6 +27,8 @@ type remoteResponse struct {
 	ExitCode int    `json:"exit_code"`
 	Stdout   []byte `json:"stdout"`
 	Stderr   []byte `json:"stderr"`
+	Error    string `json:"error"`
+	Wrote    string `json:"wrote"`
 }
 
 // serve runs "wrench __fleet" with a request for args, as a target does.
@@ -85,4 +91,82 @@ func (s *cmdSuite) runRemote(c *gc.C, request string) result {
 		c.Assert(err, gc.IsNil)
 		go stdin.Write([]byte(request))
 	})
+}
+
+// TestRemoteEndSaysWhatItWrote: the remote end reports whether the write
+// stands, whatever its exit status, so that the local side can say
+// exactly which targets changed; and its error apart from the rest of
+// stderr, so that a warning printed first is not taken for it.
+func (s *cmdSuite) TestRemoteEndSaysWhatItWrote(c *gc.C) {
+	resp := s.serve(c, "", "set", "agent", "f", "on")
+	c.Check(resp.ExitCode, gc.Equals, 0, gc.Commentf("%s", resp.Stderr))
+	c.Check(resp.Wrote, gc.Equals, "wrote")
+	c.Check(resp.Error, gc.Equals, "")
+
+	resp = s.serve(c, "", "set", "agent", "f", "bad(")
+	c.Check(resp.ExitCode, gc.Equals, 1)
+	c.Check(resp.Wrote, gc.Equals, "none")
+	c.Check(resp.Error, gc.Matches, `set: .*"bad\(".*`)
+	c.Check(strings.Contains(string(resp.Stderr), "wrench: "+resp.Error+"\n"), gc.Equals, true, gc.Commentf("%s", resp.Stderr))
+
+	resp = s.serve(c, "", "set", "agent")
+	c.Check(resp.ExitCode, gc.Equals, 2)
+	c.Check(resp.Wrote, gc.Equals, "none")
+
+	// A live process reads agent and has asked for f only: setting g
+	// warns on stderr, and the error is still the reason.
+	s.forge(c, false, live.Category{Name: "agent", Version: "old", Rules: []live.Rule{{Feature: "f", Evaluated: 1}}})
+	resp = s.serve(c, "", "set", "agent", "g", "bad(")
+	c.Check(resp.ExitCode, gc.Equals, 1)
+	c.Check(resp.Error, gc.Matches, `set: .*"bad\(".*`)
+	c.Check(resp.Wrote, gc.Equals, "none")
+
+	// --wait that times out: exit 1, and the write stands.
+	resp = s.serve(c, "", "set", "agent", "f", "pause", "--wait=100ms")
+	c.Check(resp.ExitCode, gc.Equals, 1)
+	c.Check(resp.Error, gc.Matches, `set: written, but .*: the write stands`)
+	c.Check(resp.Wrote, gc.Equals, "wrote")
+	c.Check(s.content(c, "agent"), gc.Equals, "f pause\n")
+
+	// A clear that removes a file and then fails on a directory has
+	// changed the target; once nothing is left to remove, it has not.
+	c.Assert(os.Mkdir(filepath.Join(s.dir, "blocker"), 0o755), gc.IsNil)
+	resp = s.serve(c, "", "clear")
+	c.Check(resp.ExitCode, gc.Equals, 1)
+	c.Check(resp.Error, gc.Matches, `clear: .*blocker.*`)
+	c.Check(resp.Wrote, gc.Equals, "wrote")
+	c.Check(s.content(c, "agent"), gc.Equals, "<none>")
+	resp = s.serve(c, "", "clear")
+	c.Check(resp.ExitCode, gc.Equals, 1)
+	c.Check(resp.Wrote, gc.Equals, "none")
+	resp = s.serve(c, "", "clear", "../x")
+	c.Check(resp.ExitCode, gc.Equals, 1)
+	c.Check(resp.Wrote, gc.Equals, "none")
+}
+
+// TestFleetDeadlineCoversTheWait: each target gets --timeout plus what
+// the subcommand itself may wait there: wait's --timeout, a writer's
+// --wait[=D]. The stand-in for ssh never answers, so the target times
+// out, and says after how long.
+func (s *cmdSuite) TestFleetDeadlineCoversTheWait(c *gc.C) {
+	if runtime.GOOS == "windows" {
+		c.Skip("the stand-in for ssh is a shell script")
+	}
+	bin := tempDir(c)
+	c.Assert(os.WriteFile(filepath.Join(bin, "ssh"), []byte("#!/bin/sh\nexec sleep 600\n"), 0o755), gc.IsNil)
+	path := "PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")
+	for _, t := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"set", "agent", "f", "pause"}, "100ms"},
+		{[]string{"set", "agent", "f", "pause", "--wait=200ms"}, "300ms"},
+		{[]string{"release", "--wait=200ms", "agent", "f"}, "300ms"},
+		{[]string{"wait", "agent", "f", "--loaded", "--timeout", "300ms"}, "400ms"},
+	} {
+		args := append([]string{"--host", "db1", "--remote-wrench", "wrench", "--timeout", "100ms"}, t.args...)
+		r := runBinaryEnv(c, s.bin, []string{path}, "", args...)
+		c.Check(r.code, gc.Equals, 3, gc.Commentf("%q: %s", t.args, r.stderr))
+		c.Check(r.stdout, gc.Equals, "db1: unreachable: timed out after "+t.want+"\n", gc.Commentf("%q", t.args))
+	}
 }

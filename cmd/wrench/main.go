@@ -78,6 +78,11 @@ type env struct {
 	// remote is whether this is the remote end of a fleet run, which
 	// runs on its own machine only.
 	remote bool
+	// What the remote end of a fleet run reports besides the output: the
+	// error line fail printed, without the program name, and what a
+	// writer did to the rules.
+	errLine string
+	write   fleet.Write
 }
 
 // run runs the command line args and returns the exit status. Every error
@@ -234,6 +239,7 @@ func (e *env) fail(cmd string, err error) int {
 	// holds.
 	msg = escaped(msg)
 	fmt.Fprintln(e.stderr, prefix+msg)
+	e.errLine = strings.TrimPrefix(prefix+msg, programName+": ")
 	if usage != nil {
 		return exitUsage
 	}

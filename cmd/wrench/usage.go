@@ -135,14 +135,15 @@ const fleetHelp = `Many machines:
   No install needed: this wrench copies itself into ~/.cache/wrench/DIGEST
   (mode 0700) of the login user on a target that lacks it, when the
   target's platform (uname) is this build's, and checks its sha256 there
-  (with sha256sum) before every use; a copy that fails the check is
-  replaced. --remote-wrench PATH runs an installed wrench instead (of a
-  release that has --host). --sudo runs wrench there as root with sudo -n,
-  which must not ask for a password.
+  (with sha256sum, shasum -a 256 or sha256 -q) before every use; a copy
+  that fails the check is replaced. --remote-wrench PATH runs an
+  installed wrench instead (of a release that has --host). --sudo runs
+  wrench there as root with sudo -n, which must not ask for a password.
 
   --parallel N runs N targets at a time (default 16). --timeout D is each
   target's time for all of it: connecting, copying, the command (default
-  30s); a command with a --timeout of its own (wait) gets that plus D.
+  30s); a command that waits on the target (wait's --timeout, a writer's
+  --wait[=D]) gets that wait plus D.
   --pick one|N|P% runs on that many targets chosen at random (P% rounds
   up, at least 1); the choice and its --seed are printed on stderr, and
   --seed S makes the same choice again from the same targets.
@@ -152,15 +153,17 @@ const fleetHelp = `Many machines:
   --json prints one JSON array, an object per target: target, outcome (ok,
   failed, unreachable, stopped), reason, exit_code, stdout, stderr, result
   (the command's own --json output, for commands that have one; else null)
-  and copied (whether wrench was copied there). exit_code, stdout and
-  stderr are null where the command never ran.
+  copied (whether wrench was copied there) and changed (for commands that
+  write: whether the target changed, null where nobody knows). exit_code,
+  stdout and stderr are null where the command never ran.
 
   Exit status: 0 every target ok (with --any: one was); 1 every target
   reached and one or more failed; 3 one or more unreachable or timed out;
   2 the command line is wrong, found here before anything runs anywhere.
   Each target's write is atomic on its own and nothing is undone elsewhere:
   commands that write end with a line on stderr naming the targets changed,
-  not changed, and not known.
+  not changed, and not known. A failed target may have changed: a --wait
+  that timed out (the write stands), a clear that removed some files.
 `
 
 // printTriggers prints the trigger language.

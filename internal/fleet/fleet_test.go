@@ -140,7 +140,7 @@ func (*fleetSuite) TestRemoteCommandsHoldNoUserData(c *gc.C) {
 	for _, cmd := range []string{runCommand(b, false), runCommand(b, true), installCommand(b), remoteWrenchCommand("~/bin/wrench", true)} {
 		c.Check(strings.ContainsAny(cmd, `'"\`+"`\n"), gc.Equals, false, gc.Commentf("%s", cmd))
 	}
-	c.Check(runCommand(b, false), gc.Equals, "cd .cache/wrench/0123456789abcdef 2>/dev/null && set -- $(sha256sum <wrench 2>/dev/null) && test x$1 = x"+b.Digest+" && exec ./wrench __fleet; uname -s; uname -m; exit 97")
+	c.Check(runCommand(b, false), gc.Equals, "cd .cache/wrench/0123456789abcdef 2>/dev/null && set -- $(sha256sum <wrench 2>/dev/null || shasum -a 256 <wrench 2>/dev/null || sha256 -q <wrench 2>/dev/null) && test x$1 = x"+b.Digest+" && exec ./wrench __fleet; uname -s; uname -m; exit 97")
 	c.Check(runCommand(b, true), gc.Matches, `.* && exec sudo -n \./wrench __fleet; .*`)
 	c.Check(remoteWrenchCommand("/usr/bin/wrench", false), gc.Equals, "exec /usr/bin/wrench __fleet")
 
@@ -223,12 +223,12 @@ func (*fleetSuite) TestFindResponse(c *gc.C) {
 func (*fleetSuite) TestServe(c *gc.C) {
 	var ran []string
 	var ranStdin []byte
-	run := func(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	run := func(args []string, stdin io.Reader, stdout, stderr io.Writer) Ran {
 		ran = args
 		ranStdin, _ = io.ReadAll(stdin)
 		stdout.Write([]byte("out\n"))
-		stderr.Write([]byte("wrench: apply: nope\n"))
-		return 1
+		stderr.Write([]byte("wrench: hint: h\nwrench: apply: nope\n"))
+		return Ran{ExitCode: 1, Error: "apply: nope", Wrote: NoWrite}
 	}
 	pr, pw := io.Pipe()
 	gone := make(chan struct{})
@@ -242,7 +242,10 @@ func (*fleetSuite) TestServe(c *gc.C) {
 	c.Check(ranStdin, gc.DeepEquals, hostile())
 	resp, ok := FindResponse(out.Bytes())
 	c.Assert(ok, gc.Equals, true)
-	c.Check(resp, gc.DeepEquals, &Response{Version: 1, ExitCode: 1, Stdout: []byte("out\n"), Stderr: []byte("wrench: apply: nope\n")})
+	c.Check(resp, gc.DeepEquals, &Response{
+		Version: 1, ExitCode: 1, Stdout: []byte("out\n"), Stderr: []byte("wrench: hint: h\nwrench: apply: nope\n"),
+		Error: "apply: nope", Wrote: NoWrite,
+	})
 
 	// The local side is gone when its end of stdin closes.
 	select {
@@ -261,6 +264,8 @@ func (*fleetSuite) TestServe(c *gc.C) {
 	resp, ok = FindResponse(out.Bytes())
 	c.Assert(ok, gc.Equals, true)
 	c.Check(string(resp.Stderr), gc.Matches, "wrench: reading the request: .*\n")
+	c.Check(resp.Error, gc.Matches, "reading the request: .*")
+	c.Check(resp.Wrote, gc.Equals, NoWrite)
 }
 
 func result(given string, o Outcome) Result {
@@ -283,6 +288,9 @@ func (*fleetSuite) TestExitCode(c *gc.C) {
 		{[]Outcome{Unreachable, OK}, true, 0},
 		{[]Outcome{Failed, Failed}, true, 1},
 		{[]Outcome{Failed, Unreachable}, true, 3},
+		{[]Outcome{Unreachable, Failed, OK, Stopped}, true, 0},
+		{[]Outcome{Unreachable, Stopped}, true, 3},
+		{[]Outcome{Failed, Stopped}, true, 1},
 	} {
 		var rs []Result
 		for _, o := range t.outcomes {
@@ -324,21 +332,84 @@ func (*fleetSuite) TestWriteJSON(c *gc.C) {
 	down := result("db2", Unreachable)
 	down.Reason = "timed out after 30s"
 	var out bytes.Buffer
-	c.Assert(WriteJSON(&out, []Result{ok, down}, true), gc.IsNil)
+	c.Assert(WriteJSON(&out, []Result{ok, down}, true, false), gc.IsNil)
 	var got []map[string]any
 	c.Assert(json.Unmarshal(out.Bytes(), &got), gc.IsNil)
 	c.Check(got, gc.DeepEquals, []map[string]any{{
 		"target": "db1", "outcome": "ok", "reason": "", "exit_code": float64(0),
 		"stdout": `[{"category":"c"}]` + "\n", "stderr": "",
-		"result": []any{map[string]any{"category": "c"}}, "copied": true,
+		"result": []any{map[string]any{"category": "c"}}, "copied": true, "changed": nil,
 	}, {
 		"target": "db2", "outcome": "unreachable", "reason": "timed out after 30s", "exit_code": nil,
-		"stdout": nil, "stderr": nil, "result": nil, "copied": false,
+		"stdout": nil, "stderr": nil, "result": nil, "copied": false, "changed": nil,
 	}})
+
+	// For a command that writes, changed is what Changes says of each.
+	failed := result("db3", Failed)
+	failed.Response = &Response{ExitCode: 1, Wrote: Wrote}
+	refused := result("db4", Failed)
+	refused.Response = &Response{ExitCode: 1, Wrote: NoWrite}
+	out.Reset()
+	c.Assert(WriteJSON(&out, []Result{ok, down, failed, refused}, false, true), gc.IsNil)
+	got = nil
+	c.Assert(json.Unmarshal(out.Bytes(), &got), gc.IsNil)
+	var changed []any
+	for _, g := range got {
+		changed = append(changed, g["changed"])
+	}
+	c.Check(changed, gc.DeepEquals, []any{true, nil, true, false})
+}
+
+func (*fleetSuite) TestFailureReason(c *gc.C) {
+	for _, t := range []struct {
+		resp Response
+		want string
+	}{
+		// The error, sent apart: a warning before it is not the reason.
+		{Response{ExitCode: 1, Stderr: []byte("wrench: set: warning: no live process reading c has asked for f\nwrench: set: bad trigger\n"), Error: "set: bad trigger"}, "set: bad trigger"},
+		// A wrench that does not send it: its last line that is not a
+		// hint or a warning.
+		{Response{ExitCode: 1, Stderr: []byte("wrench: hint: data directory /x/wrench looks like ...\nwrench: set: warning: no live process ...\nwrench: set: bad trigger\n")}, "set: bad trigger"},
+		{Response{ExitCode: 1, Stderr: []byte("wrench: clear: 2 entries not cleared: a; b\n")}, "clear: 2 entries not cleared: a; b"},
+		{Response{ExitCode: 1, Stderr: []byte("wrench: hint: only a hint\n")}, "exit status 1"},
+		{Response{ExitCode: 2}, "exit status 2"},
+	} {
+		c.Check(failureReason(&t.resp), gc.Equals, t.want, gc.Commentf("%q", t.resp.Stderr))
+	}
+}
+
+// TestWriteTextWithAWarning: a failed target's reason is its error, and
+// the warning printed before it is shown under it, the error not twice.
+func (*fleetSuite) TestWriteTextWithAWarning(c *gc.C) {
+	failed := result("db1", Failed)
+	failed.Reason = "set: bad trigger"
+	failed.Response = &Response{ExitCode: 1, Stderr: []byte("wrench: set: warning: nobody asked\nwrench: set: bad trigger\n"), Error: "set: bad trigger"}
+	var out bytes.Buffer
+	c.Assert(WriteText(&out, []Result{failed}), gc.IsNil)
+	c.Check(out.String(), gc.Equals, "db1: failed: set: bad trigger\n  wrench: set: warning: nobody asked\n")
 }
 
 func (*fleetSuite) TestChanges(c *gc.C) {
 	c.Check(Changes([]Result{result("a", OK), result("b", Failed), result("c", OK), result("d", Unreachable)}), gc.Equals,
 		"changed 2 of 4 targets: a c; failed, not changed: b; not known, run again there: d")
 	c.Check(Changes([]Result{result("a", Failed)}), gc.Equals, "changed 0 of 1 targets; failed, not changed: a")
+
+	// What a failed target's wrench says it did decides.
+	with := func(given string, o Outcome, w Write) Result {
+		r := result(given, o)
+		r.Response = &Response{ExitCode: 1, Wrote: w}
+		return r
+	}
+	unanswered := result("e", Failed)
+	unanswered.Unanswered = true
+	c.Check(Changes([]Result{
+		result("a", OK),
+		with("b", Failed, Wrote),        // set --wait timed out, clear removed some
+		with("c", Failed, NoWrite),      // a bad trigger
+		result("d", Failed),             // never ran: no wrench for its platform
+		unanswered,                      // wrench may have started, and said nothing
+		with("f", Failed, WriteUnknown), // a wrench that does not say
+		result("g", Unreachable),
+		result("h", Stopped),
+	}), gc.Equals, "changed 2 of 8 targets: a b; failed, not changed: c d; not known, run again there: e f g h")
 }

@@ -59,13 +59,23 @@ func WriteText(w io.Writer, results []Result) error {
 		indent(&b, r.Response.Stdout)
 		stderr := string(r.Response.Stderr)
 		if r.Outcome == Failed {
-			// The first line is the reason, printed already.
-			_, stderr, _ = strings.Cut(stderr, "\n")
+			stderr = withoutLine(stderr, "wrench: "+r.Reason) // printed already
 		}
 		indent(&b, []byte(stderr))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// withoutLine is text without the last line that is line.
+func withoutLine(text, line string) string {
+	lines := strings.SplitAfter(text, "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if strings.TrimSuffix(lines[i], "\n") == line {
+			return strings.Join(append(lines[:i:i], lines[i+1:]...), "")
+		}
+	}
+	return text
 }
 
 // indent writes each line of text indented by two spaces.
@@ -102,13 +112,16 @@ type jsonResult struct {
 	Stderr   *string         `json:"stderr"`
 	Result   json.RawMessage `json:"result"`
 	Copied   bool            `json:"copied"`
+	Changed  *bool           `json:"changed"`
 }
 
 // WriteJSON writes one JSON array with one object per target, in the
 // order given. result is the subcommand's stdout parsed as JSON when
 // withResult is set (the subcommand was run with --json) and it is JSON;
-// null otherwise.
-func WriteJSON(w io.Writer, results []Result, withResult bool) error {
+// null otherwise. changed is, for a subcommand that writes (writes set),
+// whether it changed the target, as Changes says; null when nobody knows,
+// and for a subcommand that does not write.
+func WriteJSON(w io.Writer, results []Result, withResult, writes bool) error {
 	out := make([]jsonResult, 0, len(results))
 	for _, r := range results {
 		j := jsonResult{Target: r.Target.Given, Outcome: r.Outcome, Reason: r.Reason, Copied: r.Copied, Result: json.RawMessage("null")}
@@ -119,6 +132,10 @@ func WriteJSON(w io.Writer, results []Result, withResult bool) error {
 				j.Result = json.RawMessage(resp.Stdout)
 			}
 		}
+		if writes && r.write() != WriteUnknown {
+			changed := r.write() == Wrote
+			j.Changed = &changed
+		}
 		out = append(out, j)
 	}
 	enc := json.NewEncoder(w)
@@ -127,18 +144,21 @@ func WriteJSON(w io.Writer, results []Result, withResult bool) error {
 	return enc.Encode(out)
 }
 
-// Changes says which targets a writing subcommand changed: the ok ones;
-// not the failed ones (a write is all or nothing; clear, which removes
-// what it can, says in its own output what it removed); and, for the
-// ones unreachable or stopped, that nobody knows: the request may have
-// reached wrench there before the connection or the time ran out.
+// Changes says which targets a writing subcommand changed. A target
+// changed when the subcommand there says it wrote, whatever its exit
+// status: "set --wait" that timed out has written all the same, and
+// "clear" that failed part way removed what it could. A target did not
+// change when the subcommand there says it wrote nothing, or never ran.
+// For the rest nobody knows: an unreachable or stopped target may have
+// been written before the connection or the time ran out, and a wrench
+// that does not say whether it wrote may have.
 func Changes(results []Result) string {
 	var changed, unchanged, unknown []string
 	for _, r := range results {
-		switch r.Outcome {
-		case OK:
+		switch r.write() {
+		case Wrote:
 			changed = append(changed, r.Target.Given)
-		case Failed:
+		case NoWrite:
 			unchanged = append(unchanged, r.Target.Given)
 		default:
 			unknown = append(unknown, r.Target.Given)
@@ -152,6 +172,23 @@ func Changes(results []Result) string {
 		parts = append(parts, fmt.Sprintf("not known, run again there: %s", strings.Join(unknown, " ")))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// write is what the subcommand did to the target's rules, as far as
+// anyone knows.
+func (r Result) write() Write {
+	switch {
+	case r.Outcome == OK:
+		// Exit 0: it did what it said.
+		return Wrote
+	case r.Outcome != Failed || r.Unanswered:
+		return WriteUnknown
+	case r.Response == nil:
+		// Failed before wrench ran: no binary for the platform, a
+		// copy or a digest check that failed.
+		return NoWrite
+	}
+	return r.Response.Wrote
 }
 
 func list(names []string) string {

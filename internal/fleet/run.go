@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -58,6 +59,14 @@ type Result struct {
 	Response *Response
 	// Copied is whether this run copied the binary to the target.
 	Copied bool
+	// Unanswered is whether the remote command ended without an answer
+	// after wrench may have started there: what it did is not known.
+	Unanswered bool
+
+	// cut is whether the run there was cut short: its time ran out, or
+	// --any stopped it. A target that ended on its own is reported as it
+	// ended, even when the time ran out just after.
+	cut bool
 }
 
 // Run runs the request that request makes for each target, opts.Parallel
@@ -87,7 +96,7 @@ func Run(ctx context.Context, targets []Target, request func(Target) *Request, o
 				return
 			}
 			r := runTarget(anyCtx, t, request(t), opts)
-			if r.Outcome == Unreachable && anyCtx.Err() != nil {
+			if r.cut && anyCtx.Err() != nil {
 				r = stopped(t, ctx)
 			}
 			results[i] = r
@@ -126,33 +135,37 @@ func runTarget(ctx context.Context, t Target, req *Request, opts Options) Result
 	for {
 		out := runSSH(ctx, opts, t, command, buf.Bytes(), true)
 		switch {
-		case ctx.Err() != nil:
-			return res.unreachable(fmt.Sprintf("timed out after %v", opts.Timeout))
 		case out.response != nil:
+			// An answer counts even if the time ran out or --any
+			// stopped the run while ssh was closing: the target did
+			// what it says, and may have written.
 			res.Response = out.response
 			if out.response.ExitCode == 0 {
 				res.Outcome = OK
 				return res
 			}
 			return res.failed(failureReason(out.response))
+		case out.interrupted:
+			return res.timedOut(fmt.Sprintf("timed out after %v", opts.Timeout))
 		case out.exitCode == needInstall && opts.RemoteWrench == "" && !res.Copied:
 			logger.Debugf("%s: no wrench %s in %s: copying it", t.Given, opts.Binary.Digest[:16], opts.Binary.CacheDir())
 			if err := opts.Binary.checkPlatform(string(out.stdout)); err != nil {
 				return res.failed(err.Error())
 			}
 			if r, ok := copyBinary(ctx, opts, t); !ok {
-				if ctx.Err() != nil {
-					return res.unreachable(fmt.Sprintf("timed out after %v while copying wrench there", opts.Timeout))
+				if r.cut {
+					return res.timedOut(fmt.Sprintf("timed out after %v while copying wrench there", opts.Timeout))
 				}
 				return r
 			}
 			res.Copied = true
 			continue
 		case out.exitCode == needInstall && opts.RemoteWrench == "":
-			return res.failed(fmt.Sprintf("the copied wrench in ~/%s fails its sha256 check there (is sha256sum installed?)", opts.Binary.CacheDir()))
+			return res.failed(fmt.Sprintf("the copied wrench in ~/%s fails its sha256 check there (is sha256sum, shasum or sha256 installed?)", opts.Binary.CacheDir()))
 		case out.exitCode == 255 || out.err != nil:
 			return res.unreachable(sshReason(out))
 		default:
+			res.Unanswered = true
 			return res.failed(fmt.Sprintf("no answer from wrench there (exit status %d): %s", out.exitCode, lastLine(out.stderr, "it said nothing")))
 		}
 	}
@@ -167,8 +180,8 @@ func copyBinary(ctx context.Context, opts Options, t Target) (r Result, ok bool)
 	}
 	out := runSSH(ctx, opts, t, installCommand(opts.Binary), data, false)
 	switch {
-	case ctx.Err() != nil:
-		return Result{}, false
+	case out.interrupted:
+		return Result{cut: true}, false
 	case out.exitCode == 255 || out.err != nil:
 		return Result{Target: t}.unreachable(sshReason(out)), false
 	case out.exitCode != 0:
@@ -187,15 +200,39 @@ func (r Result) unreachable(reason string) Result {
 	return r
 }
 
-// failureReason is the first line of the subcommand's stderr without the
-// program name: "set: bad trigger ...".
+// timedOut is the result for a target whose run was cut short.
+func (r Result) timedOut(reason string) Result {
+	r = r.unreachable(reason)
+	r.cut = true
+	return r
+}
+
+// failureReason is the subcommand's error line without the program
+// name: "set: bad trigger ...". A wrench that does not send it apart
+// printed it last; the warnings and hints before it are not the reason.
 func failureReason(resp *Response) string {
-	line, _, _ := strings.Cut(string(resp.Stderr), "\n")
-	line = strings.TrimPrefix(line, "wrench: ")
-	if line == "" {
-		return fmt.Sprintf("exit status %d", resp.ExitCode)
+	if resp.Error != "" {
+		return resp.Error
 	}
-	return line
+	lines := strings.Split(string(resp.Stderr), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		line, ok := strings.CutPrefix(lines[i], "wrench: ")
+		if ok && !isNote(line) {
+			return line
+		}
+	}
+	return fmt.Sprintf("exit status %d", resp.ExitCode)
+}
+
+// isNote says whether a line the command printed (without "wrench: ")
+// is a hint or a warning, "hint: ..." or "CMD: warning: ...", rather
+// than an error.
+func isNote(line string) bool {
+	if strings.HasPrefix(line, "hint: ") {
+		return true
+	}
+	_, rest, ok := strings.Cut(line, ": ")
+	return ok && (strings.HasPrefix(rest, "warning: ") || strings.HasPrefix(rest, "hint: "))
 }
 
 func sshReason(out sshOutput) string {
@@ -220,6 +257,9 @@ type sshOutput struct {
 	exitCode       int
 	err            error // ssh could not be run at all
 	response       *Response
+	// interrupted is whether ssh was stopped because its context ended
+	// (or never started because it had), rather than ending on its own.
+	interrupted bool
 }
 
 // waitDelay is how long a cancelled ssh has to exit, and its pipes to
@@ -239,7 +279,14 @@ func runSSH(ctx context.Context, opts Options, t Target, command string, input [
 	cmd := exec.CommandContext(ctx, ssh, sshArgs(t, opts.SSHOptions, command)...)
 	// ssh cleans up (its ProxyCommand, its control socket) on SIGTERM;
 	// where that signal cannot be sent, WaitDelay kills it.
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	// Cancel is called only when the context ends before ssh is seen to
+	// exit; a process that had exited already was not interrupted.
+	var interrupted atomic.Bool
+	cmd.Cancel = func() error {
+		err := cmd.Process.Signal(syscall.SIGTERM)
+		interrupted.Store(!errors.Is(err, os.ErrProcessDone))
+		return err
+	}
 	cmd.WaitDelay = waitDelay
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -250,7 +297,7 @@ func runSSH(ctx context.Context, opts Options, t Target, command string, input [
 			return sshOutput{err: errors.Trace(err)}
 		}
 		if err := cmd.Start(); err != nil {
-			return sshOutput{err: errors.Annotatef(err, "running %s", ssh)}
+			return finish(err, ssh)
 		}
 		go stdin.Write(input) // a write error is ssh's exit, seen by Wait
 		err = cmd.Wait()
@@ -260,6 +307,7 @@ func runSSH(ctx context.Context, opts Options, t Target, command string, input [
 		out = finish(cmd.Run(), ssh)
 	}
 	out.stdout, out.stderr = stdout.Bytes(), stderr.Bytes()
+	out.interrupted = out.interrupted || interrupted.Load()
 	out.response, _ = FindResponse(out.stdout)
 	return out
 }
@@ -278,6 +326,8 @@ func finish(err error, ssh string) sshOutput {
 		return sshOutput{exitCode: code}
 	case errors.Is(err, exec.ErrWaitDelay):
 		return sshOutput{}
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		return sshOutput{err: errors.Annotatef(err, "running %s", ssh), interrupted: true}
 	default:
 		return sshOutput{err: errors.Annotatef(err, "running %s", ssh)}
 	}

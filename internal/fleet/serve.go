@@ -11,9 +11,16 @@ import (
 // shell never holds anything of the user's.
 const ServeArg = "__fleet"
 
-// RunFunc runs a command line as the wrench command does, and returns its
-// exit status.
-type RunFunc func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
+// RunFunc runs a command line as the wrench command does, and says how
+// it ended.
+type RunFunc func(args []string, stdin io.Reader, stdout, stderr io.Writer) Ran
+
+// Ran is how a subcommand ended, as the remote end reports it.
+type Ran struct {
+	ExitCode int
+	Error    string // its error line without "wrench: ", "" if none
+	Wrote    Write
+}
 
 // Serve is the remote end of a fleet run. It reads one request from
 // stdin, runs it with run, and writes the response to stdout; it returns
@@ -29,7 +36,7 @@ func Serve(stdin io.Reader, stdout io.Writer, run RunFunc, gone func()) int {
 	in := bufio.NewReader(stdin)
 	req, err := DecodeRequest(in)
 	if err != nil {
-		resp := &Response{Version: ProtocolVersion, ExitCode: 1, Stderr: []byte("wrench: " + err.Error() + "\n")}
+		resp := &Response{Version: ProtocolVersion, ExitCode: 1, Stderr: []byte("wrench: " + err.Error() + "\n"), Error: err.Error(), Wrote: NoWrite}
 		resp.Encode(stdout)
 		return resp.ExitCode
 	}
@@ -38,10 +45,13 @@ func Serve(stdin io.Reader, stdout io.Writer, run RunFunc, gone func()) int {
 		gone()
 	}()
 	var out, errOut bytes.Buffer
-	code := run(req.CommandLine(), bytes.NewReader(req.Stdin), &out, &errOut)
-	resp := &Response{Version: ProtocolVersion, ExitCode: code, Stdout: out.Bytes(), Stderr: errOut.Bytes()}
+	ran := run(req.CommandLine(), bytes.NewReader(req.Stdin), &out, &errOut)
+	resp := &Response{
+		Version: ProtocolVersion, ExitCode: ran.ExitCode, Stdout: out.Bytes(), Stderr: errOut.Bytes(),
+		Error: ran.Error, Wrote: ran.Wrote,
+	}
 	if err := resp.Encode(stdout); err != nil {
 		return 1
 	}
-	return code
+	return ran.ExitCode
 }

@@ -24,13 +24,19 @@ const needInstall = 97
 // fails it prints the target's "uname -s" and "uname -m" and exits
 // needInstall, so the caller learns in one round trip both that it must
 // copy and whether it can.
+//
+// The digest comes from the first of sha256sum (GNU, busybox), shasum
+// -a 256 (macOS) and sha256 -q (the BSDs) that the target has; each
+// prints the digest first.
 func runCommand(b *Binary, sudo bool) string {
 	return "cd " + b.CacheDir() + " 2>/dev/null" +
-		" && set -- $(sha256sum <wrench 2>/dev/null)" +
+		" && set -- $(" + sha256Command + ")" +
 		" && test x$1 = x" + b.Digest +
 		" && exec " + sudoPrefix(sudo) + "./wrench " + ServeArg +
 		"; uname -s; uname -m; exit " + strconv.Itoa(needInstall)
 }
+
+const sha256Command = "sha256sum <wrench 2>/dev/null || shasum -a 256 <wrench 2>/dev/null || sha256 -q <wrench 2>/dev/null"
 
 // installCommand stores what arrives on stdin as the cached binary:
 // a private directory, a temporary file renamed into place, so a reader

@@ -120,7 +120,29 @@ type Response struct {
 	ExitCode int    `json:"exit_code"`
 	Stdout   []byte `json:"stdout"`
 	Stderr   []byte `json:"stderr"`
+	// Error is the subcommand's error line without "wrench: ", "" when
+	// it printed none. It travels apart from Stderr because a warning or
+	// a hint may come before it there.
+	Error string `json:"error,omitempty"`
+	// Wrote says whether a writing subcommand changed the rules there,
+	// whatever its exit status: a write that --wait then finds not yet
+	// served stands, and a clear that fails part way has removed what it
+	// could.
+	Wrote Write `json:"wrote,omitempty"`
 }
+
+// Write is what a subcommand did to a target's rules.
+type Write string
+
+const (
+	// WriteUnknown: the subcommand writes nothing, or cannot tell (and a
+	// wrench older than the field says nothing either).
+	WriteUnknown Write = ""
+	// Wrote: it changed the rules, and the change stands.
+	Wrote Write = "wrote"
+	// NoWrite: it changed nothing.
+	NoWrite Write = "none"
+)
 
 // responseMark begins the line that holds the response, so that anything
 // else on the remote's stdout (a login banner, a shell's chatter) cannot
