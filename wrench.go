@@ -480,7 +480,11 @@ func (dd *dataDirState) unseen(name string) *category {
 func (dd *dataDirState) publishView() *view {
 	all := map[string]*category{}
 	dd.categories.Range(func(k, c any) bool {
-		all[k.(string)] = c.(*category)
+		// A bad name (nil) is answered from the view at once; a category
+		// only once its file was looked at (see category.verified).
+		if cat := c.(*category); cat == nil || cat.verified.Load() {
+			all[k.(string)] = cat
+		}
 		return true
 	})
 	v := &view{}
@@ -535,6 +539,7 @@ func (c *category) verify(dd *dataDirState) {
 	if c.current(dd) == nil {
 		c.forget()
 	}
+	c.verified.Store(true)
 }
 
 // wrote makes what a writer of this process just did in dataDir visible
@@ -771,6 +776,11 @@ type category struct {
 	// remembered in watched mode asked with (not a copy): see viewEntry.
 	// Set and read under the owner's watchMu.
 	askedAs string
+	// verified is whether a verification made for watched calls has
+	// looked at this category's file: only then may a view hold it, so a
+	// category remembered by one call is never answered from the view
+	// by another before its file was read. Set under watchMu.
+	verified atomic.Bool
 
 	// changes is closed, and replaced, when the snapshot changes to
 	// another file state or is dropped: watched paused calls wait on it.
@@ -963,13 +973,7 @@ func (c *category) asked(snap *snapshot, feature string) {
 		}
 		return
 	}
-	unruled := 0
-	for _, lr := range snap.rules {
-		if lr.unruled {
-			unruled++
-		}
-	}
-	if unruled >= maxUnruled {
+	if snap.unruled() >= maxUnruled {
 		c.askedFull.Store(true)
 		c.unruledOthers.Add(1)
 		return
@@ -980,7 +984,11 @@ func (c *category) asked(snap *snapshot, feature string) {
 	placeholder.stats.unfired.Store(1)
 	grown.rules[placeholder.Feature] = placeholder
 	grown.index()
-	c.snap.Store(grown)
+	// Only over the very snapshot copied: forget takes no lock, and a
+	// file found gone meanwhile must stay gone.
+	if !c.snap.CompareAndSwap(snap, grown) {
+		return
+	}
 	c.markDirty()
 }
 
@@ -1040,6 +1048,18 @@ type snapshot struct {
 	// which a call looks through rather than hash the feature's name;
 	// nil when there are more (or none).
 	few []*liveRule
+}
+
+// unruled is how many placeholders of features asked without a rule s
+// holds.
+func (s *snapshot) unruled() int {
+	n := 0
+	for _, lr := range s.rules {
+		if lr.unruled {
+			n++
+		}
+	}
+	return n
 }
 
 // maxFewRules is how many rules a call looks through in turn before a
@@ -1147,6 +1167,11 @@ func (c *category) keep(s *snapshot) *snapshot {
 		}
 	}
 	s.index()
+	if s.rules != nil {
+		// Placeholders carried over may be fewer now that some features
+		// have rules: asked names new ones again while there is room.
+		c.askedFull.Store(s.unruled() >= maxUnruled)
+	}
 	c.snap.Store(s)
 	c.markDirty()
 	c.signalChange()
@@ -1158,10 +1183,21 @@ func (c *category) keep(s *snapshot) *snapshot {
 // rules it reads next start fresh rather than where they were before the
 // gap. A refusal is kept, so an unchanged refused file is neither read nor
 // logged again.
+//
+// It takes no lock, so it loops: a call adding a placeholder (asked) may
+// have replaced the usable snapshot with a copy meanwhile, and that copy
+// must go too.
 func (c *category) forget() {
-	if s := c.snap.Load(); s != nil && s.rules != nil && c.snap.CompareAndSwap(s, nil) {
-		c.markDirty()
-		c.signalChange()
+	for {
+		s := c.snap.Load()
+		if s == nil || s.rules == nil {
+			return
+		}
+		if c.snap.CompareAndSwap(s, nil) {
+			c.markDirty()
+			c.signalChange()
+			return
+		}
 	}
 }
 

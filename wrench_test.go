@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -2458,7 +2459,7 @@ func (s *liveSuite) TestFeaturesAskedWithoutARuleAreBounded(c *gc.C) {
 			c.Check(p.Unruled, gc.HasLen, 32)
 			c.Check(p.Unruled[0], gc.Equals, wrench.UnruledFeature{Feature: "f00", Calls: 1})
 			c.Check(cs.Unasked("never"), gc.Equals, false, gc.Commentf("past the bound, nobody can tell"))
-			return
+			break
 		}
 		select {
 		case <-ctx.Done():
@@ -2466,6 +2467,33 @@ func (s *liveSuite) TestFeaturesAskedWithoutARuleAreBounded(c *gc.C) {
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
+	// Once one of them has a rule there is room again: a new feature
+	// asked is named.
+	s.writeFile(c, "agent", "x on\nf00 off\n")
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, true)
+	c.Assert(wrench.IsActive("agent", "late"), gc.Equals, false)
+	for {
+		st, err := wrench.Status("agent")
+		c.Assert(err, gc.IsNil)
+		if cs := st.Categories[0]; len(cs.Processes) == 1 && slices.Contains(unruledNames(mine(c, cs)), "late") {
+			c.Check(mine(c, cs).Unruled, gc.HasLen, 32)
+			return
+		}
+		select {
+		case <-ctx.Done():
+			c.Fatalf("a feature asked once there was room again is not named: %+v", st)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// unruledNames are the features p asked that have no rule.
+func unruledNames(p wrench.ProcessStatus) []string {
+	var names []string
+	for _, u := range p.Unruled {
+		names = append(names, u.Feature)
+	}
+	return names
 }
 
 func (s *liveSuite) TestDisablingAndMovingRemoveTheState(c *gc.C) {
@@ -2866,4 +2894,64 @@ func (s *liveSuite) TestWaitLoadedWaitsForTheWatcher(c *gc.C) {
 	p := mine(c, *st.Category("agent"))
 	c.Check(p.Version, gc.Not(gc.Equals), old)
 	c.Check(p.Version, gc.Equals, st.Category("agent").Version)
+}
+
+// A call adding the placeholder of a feature without a rule, racing the
+// look that finds the file gone, must never bring the gone file's rules
+// back: after Sync, a removed file is obeyed by no call.
+func (s *watchedSuite) TestAFeatureAskedNeverBringsARemovedFileBack(c *gc.C) {
+	s.addRestore(wrench.SetDeafWatchers(true)) // only Sync sees the removal
+	path := filepath.Join(s.dir, "agent")
+	for round := 0; round < 1000; round++ {
+		s.writeFile(c, "agent", "x\n")
+		c.Assert(wrench.IsActive("agent", "x"), gc.Equals, true)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for g := 0; g < 2; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				for j := 0; j < 15; j++ {
+					wrench.IsActive("agent", fmt.Sprintf("unruled-%d-%d-%d", round, g, j))
+				}
+			}()
+		}
+		close(start)
+		c.Assert(os.Remove(path), gc.IsNil)
+		wrench.Sync()
+		wg.Wait()
+		c.Assert(wrench.IsActive("agent", "x"), gc.Equals, false, gc.Commentf("round %d: the removed file is obeyed", round))
+	}
+}
+
+// Categories first asked at once by many goroutines are each read before
+// their first call answers: none is answered from a view that holds it
+// before its file was looked at.
+func (s *watchedSuite) TestCategoriesFirstAskedAtOnceAreReadFirst(c *gc.C) {
+	s.addRestore(wrench.SetDeafWatchers(true)) // only the first ask can read the files
+	const n = 16
+	for i := 0; i < n; i++ {
+		s.writeFile(c, fmt.Sprint("c", i), "x\n")
+	}
+	for round := 0; round < 100; round++ {
+		wrench.SetDataDir(s.dataDir)
+		wrench.IsActive("prime", "x") // starts the watcher
+		var wrong atomic.Int32
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				if !wrench.IsActive(fmt.Sprint("c", i), "x") {
+					wrong.Add(1)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		c.Assert(wrong.Load(), gc.Equals, int32(0), gc.Commentf("round %d: first calls answered before their file was read", round))
+	}
 }
