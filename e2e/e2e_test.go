@@ -61,12 +61,8 @@ func (s *e2eSuite) SetUpSuite(c *gc.C) {
 	s.agentAcct = ensureUser(c, theTools.useradd, agentUser)
 	s.otherAcct = ensureUser(c, theTools.useradd, otherUser)
 
-	work, err := os.MkdirTemp("", "wrench-e2e-")
-	c.Assert(err, gc.IsNil)
-	s.work = work
-	c.Assert(os.Chmod(work, 0o755), gc.IsNil)
-	checkReachable(c, work)
-	bin := filepath.Join(work, "bin")
+	s.work = workDir(c, "wrench-e2e-")
+	bin := filepath.Join(s.work, "bin")
 	c.Assert(os.Mkdir(bin, 0o755), gc.IsNil)
 	c.Assert(os.Chmod(bin, 0o755), gc.IsNil)
 	readModuleSources(c)
@@ -117,6 +113,16 @@ func ownedDir(c *gc.C, path string, acct account) string {
 	c.Assert(os.Chmod(path, 0o755), gc.IsNil)
 	c.Assert(os.Chown(path, acct.uid, acct.gid), gc.IsNil)
 	return path
+}
+
+// workDir makes a temporary directory every user can reach, for a suite's
+// binaries and data directories.
+func workDir(c *gc.C, prefix string) string {
+	work, err := os.MkdirTemp("", prefix)
+	c.Assert(err, gc.IsNil)
+	c.Assert(os.Chmod(work, 0o755), gc.IsNil)
+	checkReachable(c, work)
+	return work
 }
 
 // checkReachable fails unless every user can reach dir: the agent and the

@@ -61,14 +61,10 @@ func (s *fleetSuite) SetUpSuite(c *gc.C) {
 	c.Assert(os.RemoveAll(fleetHome), gc.IsNil)
 	s.home = ownedDir(c, fleetHome, s.acct)
 
-	work, err := os.MkdirTemp("", "wrench-e2e-fleet-")
-	c.Assert(err, gc.IsNil)
-	s.work = work
-	c.Assert(os.Chmod(work, 0o755), gc.IsNil)
-	checkReachable(c, work)
+	s.work = workDir(c, "wrench-e2e-fleet-")
 	readModuleSources(c)
-	s.wrenchBin = goBuild(c, "github.com/go-wrench/wrench/cmd/wrench", filepath.Join(work, "wrench"))
-	s.proxyBin = goBuild(c, "github.com/go-wrench/wrench/e2e/testproxy", filepath.Join(work, "testproxy"))
+	s.wrenchBin = goBuild(c, "github.com/go-wrench/wrench/cmd/wrench", filepath.Join(s.work, "wrench"))
+	s.proxyBin = goBuild(c, "github.com/go-wrench/wrench/e2e/testproxy", filepath.Join(s.work, "testproxy"))
 
 	// The --sudo test's user runs anything as root without a password,
 	// as CI users are commonly set up.
