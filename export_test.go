@@ -162,6 +162,15 @@ func SetDeafWatchers(on bool) (restore func()) {
 	return func() { deafWatchers.Store(old) }
 }
 
+// SetRescanInterval sets how often a watcher started from now on looks
+// at everything whatever the events said: a test that sets an hour
+// proves what the events alone make visible.
+func SetRescanInterval(d time.Duration) (restore func()) {
+	old := rescanInterval
+	rescanInterval = d
+	return func() { rescanInterval = old }
+}
+
 // Watching reports whether a watcher runs for the current data directory:
 // whether calls answer from the watched snapshot now.
 func Watching() bool { return inUse.Load().view.Load() != nil }

@@ -626,6 +626,9 @@ var _ = gc.Suite(&crossProcessSuite{baseSuite{exact: false}})
 func (s *crossProcessSuite) SetUpTest(c *gc.C) {
 	s.baseSuite.SetUpTest(c)
 	s.addRestore(wrench.SetDeafWatchers(false)) // this is a test of what it hears
+	// No look at everything during the test: every rename is seen through
+	// its events, or not within failAfter at all.
+	s.addRestore(wrench.SetRescanInterval(time.Hour))
 }
 
 func init() {
