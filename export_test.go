@@ -171,6 +171,10 @@ func SetRescanInterval(d time.Duration) (restore func()) {
 	return func() { rescanInterval = old }
 }
 
+// RealRescanInterval is the interval watchers use unless a test sets
+// another.
+var RealRescanInterval = rescanInterval
+
 // Watching reports whether a watcher runs for the current data directory:
 // whether calls answer from the watched snapshot now.
 func Watching() bool { return inUse.Load().view.Load() != nil }

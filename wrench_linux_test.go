@@ -713,3 +713,21 @@ func (s *crossProcessSuite) TestFreshnessAcrossProcesses(c *gc.C) {
 	worst := stale[len(stale)-1]
 	c.Check(worst < time.Second, gc.Equals, true, gc.Commentf("worst %v", worst))
 }
+
+func (s *watchedSuite) TestTheDirectorySwappedForASymlinkIsSeenWithoutSync(c *gc.C) {
+	s.writeFile(c, "agent", "x\n")
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, true)
+	// The directory and a link to it change places in one step: the
+	// file stays reachable, unchanged, through the link, and only the
+	// events on the directory and its parent tell.
+	moved := filepath.Join(s.dataDir, "moved")
+	c.Assert(os.Symlink(moved, moved), gc.IsNil)
+	exchange := func() {
+		c.Assert(unix.Renameat2(unix.AT_FDCWD, moved, unix.AT_FDCWD, s.dir, unix.RENAME_EXCHANGE), gc.IsNil)
+	}
+	exchange()
+	eventually(c, "agent", "x", false)
+	c.Check(s.logged(loggo.ERROR, "is a symbolic link, not a directory"), gc.HasLen, 1)
+	exchange()
+	eventually(c, "agent", "x", true)
+}
