@@ -411,6 +411,16 @@ func (dd *dataDirState) startWatching() *view {
 				dd.verify(ch.Names, ch.All)
 			}
 		},
+		// A watch lost and not placed again leaves changes unheard until
+		// the next tick: look at the disk on every call instead, as where
+		// none could be placed at the start. Not on the watcher's
+		// goroutine, which stopping it waits for.
+		Failed: func(err error) {
+			if dd.cannotWatch.CompareAndSwap(false, true) {
+				logger.Warningf("cannot watch %s (%v): every IsActive call looks at the disk itself, as with %s=1", dd.wrenchDir, err, ExactVariable)
+				go dd.stopWatching()
+			}
+		},
 	})
 	if err != nil {
 		dd.cannotWatch.Store(true)

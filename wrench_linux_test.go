@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -730,4 +731,77 @@ func (s *watchedSuite) TestTheDirectorySwappedForASymlinkIsSeenWithoutSync(c *gc
 	c.Check(s.logged(loggo.ERROR, "is a symbolic link, not a directory"), gc.HasLen, 1)
 	exchange()
 	eventually(c, "agent", "x", true)
+}
+
+func init() {
+	// The child side of TestAWatchThatCannotBePlacedLaterFallsBackToExactMode:
+	// repeatingAgent's lines and answers, without Sync (only the watcher,
+	// or looking at the disk, may show a change), each batch first waiting
+	// up to failAfter for the fallback to exact mode.
+	if os.Getenv("WRENCH_TEST_CHILD") != "fallback" {
+		return
+	}
+	wrench.SetDataDir(os.Getenv("WRENCH_TEST_DATADIR"))
+	wrench.IsActive("agent", "x")
+	fmt.Println("watching:", wrench.Watching())
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		var n int
+		var feature string
+		if _, err := fmt.Sscan(in.Text(), &n, &feature); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		deadline := time.Now().Add(failAfter)
+		for !wrench.ExactMode() || wrench.Watching() {
+			if time.Now().After(deadline) {
+				fmt.Fprintf(os.Stderr, "still watching after %v\n", failAfter)
+				os.Exit(2)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		last, trues := false, 0
+		for range n {
+			if last = wrench.IsActive("agent", feature); last {
+				trues++
+			}
+		}
+		fmt.Printf("%s=%v trues=%d reloads=%d\n", feature, last, trues, wrench.Reloads())
+	}
+	os.Exit(0)
+}
+
+func (s *watchedSuite) TestAWatchThatCannotBePlacedLaterFallsBackToExactMode(c *gc.C) {
+	needRoot(c)
+	// The agent runs as another user and starts watching the data
+	// directory for a wrench directory. The one made then is root's, of
+	// mode 0311: trusted, and its files readable by name, but not
+	// listable, so inotify refuses to watch it. The agent says so once
+	// and looks at the disk on every call from then on.
+	c.Assert(os.RemoveAll(s.dir), gc.IsNil)
+	agent := s.startChildAs(c, otherUID, "fallback")
+	c.Assert(agent.out.Scan(), gc.Equals, true, gc.Commentf("agent's stderr: %s", agent.log()))
+	c.Assert(agent.out.Text(), gc.Equals, "watching: true")
+
+	next := s.dir + ".next"
+	c.Assert(os.Mkdir(next, 0o755), gc.IsNil)
+	c.Assert(os.Chmod(next, 0o755), gc.IsNil)
+	c.Assert(os.WriteFile(filepath.Join(next, "agent"), []byte("x\n"), 0o644), gc.IsNil)
+	c.Assert(os.Chmod(filepath.Join(next, "agent"), 0o644), gc.IsNil)
+	c.Assert(os.Chmod(next, 0o311), gc.IsNil)
+	c.Assert(os.Rename(next, s.dir), gc.IsNil)
+	answer, _, _ := agent.ask(1, "x")
+	c.Check(answer, gc.Equals, "x=true")
+
+	// Every call looks at the disk: a change is seen by the next call.
+	path := filepath.Join(s.dir, "agent")
+	c.Assert(os.WriteFile(path+".new", []byte("y\n"), 0o644), gc.IsNil)
+	c.Assert(os.Chmod(path+".new", 0o644), gc.IsNil)
+	c.Assert(os.Rename(path+".new", path), gc.IsNil)
+	answer, _, _ = agent.ask(1, "y")
+	c.Check(answer, gc.Equals, "y=true")
+
+	log := agent.stop()
+	c.Check(strings.Count(log, "cannot watch"), gc.Equals, 1, gc.Commentf("log: %s", log))
+	c.Check(log, gc.Matches, `(?s).* WARNING wrench \S+ cannot watch `+regexp.QuoteMeta(s.dir)+` \(`+regexp.QuoteMeta(s.dir)+`: permission denied\): every IsActive call looks at the disk itself, as with WRENCH_EXACT=1\n.*`)
 }

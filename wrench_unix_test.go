@@ -474,9 +474,15 @@ type repeatingAgent struct {
 // an agent running as uid against the suite's data directory, in its
 // freshness mode.
 func (s *baseSuite) startAgentAs(c *gc.C, uid int) *repeatingAgent {
+	return s.startChildAs(c, uid, "repeat")
+}
+
+// startChildAs is startAgentAs for the child of another role that reads
+// the same lines and answers the same way.
+func (s *baseSuite) startChildAs(c *gc.C, uid int, role string) *repeatingAgent {
 	bin := filepath.Join(tempDir(c), "wrench.test")
 	copyFile(c, os.Args[0], bin, 0o755)
-	cmd := s.child("repeat")
+	cmd := s.child(role)
 	cmd.Path, cmd.Args[0] = bin, bin
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(uid)}}
 	stderr, err := os.CreateTemp(tempDir(c), "stderr")
