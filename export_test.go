@@ -175,6 +175,17 @@ func SetRescanInterval(d time.Duration) (restore func()) {
 // another.
 var RealRescanInterval = rescanInterval
 
+// HoldWatcher keeps the watcher of the current data directory from
+// verifying what it heard (and Sync from returning) until release is
+// called, so that a test can let events pile up unread. release may be
+// called more than once.
+func HoldWatcher() (release func()) {
+	dd := inUse.Load()
+	dd.watchMu.Lock()
+	var once sync.Once
+	return func() { once.Do(dd.watchMu.Unlock) }
+}
+
 // Watching reports whether a watcher runs for the current data directory:
 // whether calls answer from the watched snapshot now.
 func Watching() bool { return inUse.Load().view.Load() != nil }

@@ -805,3 +805,67 @@ func (s *watchedSuite) TestAWatchThatCannotBePlacedLaterFallsBackToExactMode(c *
 	c.Check(strings.Count(log, "cannot watch"), gc.Equals, 1, gc.Commentf("log: %s", log))
 	c.Check(log, gc.Matches, `(?s).* WARNING wrench \S+ cannot watch `+regexp.QuoteMeta(s.dir)+` \(`+regexp.QuoteMeta(s.dir)+`: permission denied\): every IsActive call looks at the disk itself, as with WRENCH_EXACT=1\n.*`)
 }
+
+// reportBlocked reports whether the watcher's goroutine is blocked in its
+// report, waiting for the lock HoldWatcher holds.
+func reportBlocked() bool {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "watch.(*Watcher).run") && strings.Contains(g, "startWatching.func") && strings.Contains(g, "sync.(*Mutex).Lock") {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *watchedSuite) TestAnOverflowedEventQueueIsSeenWithoutSync(c *gc.C) {
+	needRoot(c)
+	// A watcher whose inotify queue holds one event: the limit is read
+	// when the instance is made, so it is put back at once, for the
+	// other users of the machine.
+	const limit = "/proc/sys/fs/inotify/max_queued_events"
+	old, err := os.ReadFile(limit)
+	c.Assert(err, gc.IsNil)
+	c.Assert(os.WriteFile(limit, []byte("1\n"), 0o644), gc.IsNil)
+	restored := false
+	restore := func() {
+		if !restored {
+			restored = true
+			c.Assert(os.WriteFile(limit, old, 0o644), gc.IsNil)
+		}
+	}
+	defer restore()
+	s.writeFile(c, "agent", "x\n")
+	decoy := s.writeFile(c, "decoy", "x\n")
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, true)
+	c.Assert(wrench.IsActive("decoy", "x"), gc.Equals, true)
+	restore()
+	c.Assert(wrench.Watching(), gc.Equals, true)
+
+	// The watcher hears a change, and is held in its report of it: what
+	// comes next piles up in the kernel's queue, and past its one event
+	// is lost, the change to agent with it.
+	release := wrench.HoldWatcher()
+	defer release()
+	c.Assert(os.Chmod(decoy, 0o640), gc.IsNil)
+	deadline := time.Now().Add(failAfter)
+	for !reportBlocked() {
+		if time.Now().After(deadline) {
+			c.Fatalf("the watcher did not report the decoy's change in %v", failAfter)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	for i := range 10 {
+		c.Assert(os.Chmod(decoy, os.FileMode(0o640+i%2*4)), gc.IsNil)
+	}
+	path := filepath.Join(s.dir, "agent")
+	tmp := filepath.Join(s.dir, wrench.TempName("agent"))
+	c.Assert(os.WriteFile(tmp, []byte("y\n"), 0o644), gc.IsNil)
+	c.Assert(os.Chmod(tmp, 0o644), gc.IsNil)
+	c.Assert(os.Rename(tmp, path), gc.IsNil)
+	release()
+	// The overflow says something was lost: everything is looked at
+	// again, long before the next tick.
+	eventually(c, "agent", "y", true)
+}
