@@ -270,5 +270,8 @@ func (s *watchSuite) TestCloseLeaksNothing(c *gc.C) {
 	for runtime.NumGoroutine() > beforeGoroutines && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
-	c.Check(runtime.NumGoroutine(), gc.Equals, beforeGoroutines)
+	// Fewer is no leak: a goroutine of an earlier test's fsnotify watcher
+	// may still have been ending when they were counted (seen once under
+	// -race on a loaded machine).
+	c.Check(runtime.NumGoroutine() <= beforeGoroutines, gc.Equals, true, gc.Commentf("%d goroutines, %d before", runtime.NumGoroutine(), beforeGoroutines))
 }
