@@ -622,8 +622,9 @@ type dataDirState struct {
 	// view is what watched calls look categories up in; nil while no
 	// watcher runs (exact mode, disabled, not started yet, retired).
 	view atomic.Pointer[view]
-	// cannotWatch is whether a watcher could not be started: calls look
-	// at the disk themselves from then on.
+	// cannotWatch is whether a watcher could not be started, or could
+	// not place a watch again later: calls look at the disk themselves
+	// from then on.
 	cannotWatch atomic.Bool
 	// watchDone is closed when the watcher stops, waking the calls paused
 	// on its events; nil while none runs.
