@@ -162,6 +162,30 @@ func SetDeafWatchers(on bool) (restore func()) {
 	return func() { deafWatchers.Store(old) }
 }
 
+// SetRescanInterval sets how often a watcher started from now on looks
+// at everything whatever the events said: a test that sets an hour
+// proves what the events alone make visible.
+func SetRescanInterval(d time.Duration) (restore func()) {
+	old := rescanInterval
+	rescanInterval = d
+	return func() { rescanInterval = old }
+}
+
+// RealRescanInterval is the interval watchers use unless a test sets
+// another.
+var RealRescanInterval = rescanInterval
+
+// HoldWatcher keeps the watcher of the current data directory from
+// verifying what it heard (and Sync from returning) until release is
+// called, so that a test can let events pile up unread. release may be
+// called more than once.
+func HoldWatcher() (release func()) {
+	dd := inUse.Load()
+	dd.watchMu.Lock()
+	var once sync.Once
+	return func() { once.Do(dd.watchMu.Unlock) }
+}
+
 // Watching reports whether a watcher runs for the current data directory:
 // whether calls answer from the watched snapshot now.
 func Watching() bool { return inUse.Load().view.Load() != nil }

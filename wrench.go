@@ -328,8 +328,9 @@ var deafWatchers atomic.Bool
 
 // rescanInterval is how often the watcher looks at every category
 // whatever the events said: half the one second a change may take at
-// worst, so a late tick on a loaded machine still keeps the bound.
-const rescanInterval = 500 * time.Millisecond
+// worst, so a late tick on a loaded machine still keeps the bound. Tests
+// lengthen it to prove what the events alone do.
+var rescanInterval = 500 * time.Millisecond
 
 // view is what a watched call looks a category up in: every category the
 // data directory state remembers (see dataDirState.categories), with a nil
@@ -408,6 +409,16 @@ func (dd *dataDirState) startWatching() *view {
 			defer dd.watchMu.Unlock()
 			if dd.watcher == w && !deafWatchers.Load() { // not stopped meanwhile
 				dd.verify(ch.Names, ch.All)
+			}
+		},
+		// A watch lost and not placed again leaves changes unheard until
+		// the next tick: look at the disk on every call instead, as where
+		// none could be placed at the start. Not on the watcher's
+		// goroutine, which stopping it waits for.
+		Failed: func(err error) {
+			if dd.cannotWatch.CompareAndSwap(false, true) {
+				logger.Warningf("cannot watch %s (%v): every IsActive call looks at the disk itself, as with %s=1", dd.wrenchDir, err, ExactVariable)
+				go dd.stopWatching()
 			}
 		},
 	})
@@ -616,8 +627,9 @@ type dataDirState struct {
 	// view is what watched calls look categories up in; nil while no
 	// watcher runs (exact mode, disabled, not started yet, retired).
 	view atomic.Pointer[view]
-	// cannotWatch is whether a watcher could not be started: calls look
-	// at the disk themselves from then on.
+	// cannotWatch is whether a watcher could not be started, or could
+	// not place a watch again later: calls look at the disk themselves
+	// from then on.
 	cannotWatch atomic.Bool
 	// watchDone is closed when the watcher stops, waking the calls paused
 	// on its events; nil while none runs.

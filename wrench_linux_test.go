@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -626,6 +627,9 @@ var _ = gc.Suite(&crossProcessSuite{baseSuite{exact: false}})
 func (s *crossProcessSuite) SetUpTest(c *gc.C) {
 	s.baseSuite.SetUpTest(c)
 	s.addRestore(wrench.SetDeafWatchers(false)) // this is a test of what it hears
+	// No look at everything during the test: every rename is seen through
+	// its events, or not within failAfter at all.
+	s.addRestore(wrench.SetRescanInterval(time.Hour))
 }
 
 func init() {
@@ -709,4 +713,159 @@ func (s *crossProcessSuite) TestFreshnessAcrossProcesses(c *gc.C) {
 		renames, pct(stale, 50), pct(stale, 99), stale[len(stale)-1], pct(sinceStart, 50), pct(sinceStart, 99), sinceStart[len(sinceStart)-1])
 	worst := stale[len(stale)-1]
 	c.Check(worst < time.Second, gc.Equals, true, gc.Commentf("worst %v", worst))
+}
+
+func (s *watchedSuite) TestTheDirectorySwappedForASymlinkIsSeenWithoutSync(c *gc.C) {
+	s.writeFile(c, "agent", "x\n")
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, true)
+	// The directory and a link to it change places in one step: the
+	// file stays reachable, unchanged, through the link, and only the
+	// events on the directory and its parent tell.
+	moved := filepath.Join(s.dataDir, "moved")
+	c.Assert(os.Symlink(moved, moved), gc.IsNil)
+	exchange := func() {
+		c.Assert(unix.Renameat2(unix.AT_FDCWD, moved, unix.AT_FDCWD, s.dir, unix.RENAME_EXCHANGE), gc.IsNil)
+	}
+	exchange()
+	eventually(c, "agent", "x", false)
+	c.Check(s.logged(loggo.ERROR, "is a symbolic link, not a directory"), gc.HasLen, 1)
+	exchange()
+	eventually(c, "agent", "x", true)
+}
+
+func init() {
+	// The child side of TestAWatchThatCannotBePlacedLaterFallsBackToExactMode:
+	// repeatingAgent's lines and answers, without Sync (only the watcher,
+	// or looking at the disk, may show a change), each batch first waiting
+	// up to failAfter for the fallback to exact mode.
+	if os.Getenv("WRENCH_TEST_CHILD") != "fallback" {
+		return
+	}
+	wrench.SetDataDir(os.Getenv("WRENCH_TEST_DATADIR"))
+	wrench.IsActive("agent", "x")
+	fmt.Println("watching:", wrench.Watching())
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		var n int
+		var feature string
+		if _, err := fmt.Sscan(in.Text(), &n, &feature); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		deadline := time.Now().Add(failAfter)
+		for !wrench.ExactMode() || wrench.Watching() {
+			if time.Now().After(deadline) {
+				fmt.Fprintf(os.Stderr, "still watching after %v\n", failAfter)
+				os.Exit(2)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		last, trues := false, 0
+		for range n {
+			if last = wrench.IsActive("agent", feature); last {
+				trues++
+			}
+		}
+		fmt.Printf("%s=%v trues=%d reloads=%d\n", feature, last, trues, wrench.Reloads())
+	}
+	os.Exit(0)
+}
+
+func (s *watchedSuite) TestAWatchThatCannotBePlacedLaterFallsBackToExactMode(c *gc.C) {
+	needRoot(c)
+	// The agent runs as another user and starts watching the data
+	// directory for a wrench directory. The one made then is root's, of
+	// mode 0311: trusted, and its files readable by name, but not
+	// listable, so inotify refuses to watch it. The agent says so once
+	// and looks at the disk on every call from then on.
+	c.Assert(os.RemoveAll(s.dir), gc.IsNil)
+	agent := s.startChildAs(c, otherUID, "fallback")
+	c.Assert(agent.out.Scan(), gc.Equals, true, gc.Commentf("agent's stderr: %s", agent.log()))
+	c.Assert(agent.out.Text(), gc.Equals, "watching: true")
+
+	next := s.dir + ".next"
+	c.Assert(os.Mkdir(next, 0o755), gc.IsNil)
+	c.Assert(os.Chmod(next, 0o755), gc.IsNil)
+	c.Assert(os.WriteFile(filepath.Join(next, "agent"), []byte("x\n"), 0o644), gc.IsNil)
+	c.Assert(os.Chmod(filepath.Join(next, "agent"), 0o644), gc.IsNil)
+	c.Assert(os.Chmod(next, 0o311), gc.IsNil)
+	c.Assert(os.Rename(next, s.dir), gc.IsNil)
+	answer, _, _ := agent.ask(1, "x")
+	c.Check(answer, gc.Equals, "x=true")
+
+	// Every call looks at the disk: a change is seen by the next call.
+	path := filepath.Join(s.dir, "agent")
+	c.Assert(os.WriteFile(path+".new", []byte("y\n"), 0o644), gc.IsNil)
+	c.Assert(os.Chmod(path+".new", 0o644), gc.IsNil)
+	c.Assert(os.Rename(path+".new", path), gc.IsNil)
+	answer, _, _ = agent.ask(1, "y")
+	c.Check(answer, gc.Equals, "y=true")
+
+	log := agent.stop()
+	c.Check(strings.Count(log, "cannot watch"), gc.Equals, 1, gc.Commentf("log: %s", log))
+	c.Check(log, gc.Matches, `(?s).* WARNING wrench \S+ cannot watch `+regexp.QuoteMeta(s.dir)+` \(`+regexp.QuoteMeta(s.dir)+`: permission denied\): every IsActive call looks at the disk itself, as with WRENCH_EXACT=1\n.*`)
+}
+
+// reportBlocked reports whether the watcher's goroutine is blocked in its
+// report, waiting for the lock HoldWatcher holds.
+func reportBlocked() bool {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "watch.(*Watcher).run") && strings.Contains(g, "startWatching.func") && strings.Contains(g, "sync.(*Mutex).Lock") {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *watchedSuite) TestAnOverflowedEventQueueIsSeenWithoutSync(c *gc.C) {
+	needRoot(c)
+	// A watcher whose inotify queue holds one event: the limit is read
+	// when the instance is made, so it is put back at once, for the
+	// other users of the machine.
+	const limit = "/proc/sys/fs/inotify/max_queued_events"
+	old, err := os.ReadFile(limit)
+	c.Assert(err, gc.IsNil)
+	c.Assert(os.WriteFile(limit, []byte("1\n"), 0o644), gc.IsNil)
+	restored := false
+	restore := func() {
+		if !restored {
+			restored = true
+			c.Assert(os.WriteFile(limit, old, 0o644), gc.IsNil)
+		}
+	}
+	defer restore()
+	s.writeFile(c, "agent", "x\n")
+	decoy := s.writeFile(c, "decoy", "x\n")
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, true)
+	c.Assert(wrench.IsActive("decoy", "x"), gc.Equals, true)
+	restore()
+	c.Assert(wrench.Watching(), gc.Equals, true)
+
+	// The watcher hears a change, and is held in its report of it: what
+	// comes next piles up in the kernel's queue, and past its one event
+	// is lost, the change to agent with it.
+	release := wrench.HoldWatcher()
+	defer release()
+	c.Assert(os.Chmod(decoy, 0o640), gc.IsNil)
+	deadline := time.Now().Add(failAfter)
+	for !reportBlocked() {
+		if time.Now().After(deadline) {
+			c.Fatalf("the watcher did not report the decoy's change in %v", failAfter)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	for i := range 10 {
+		c.Assert(os.Chmod(decoy, os.FileMode(0o640+i%2*4)), gc.IsNil)
+	}
+	path := filepath.Join(s.dir, "agent")
+	tmp := filepath.Join(s.dir, wrench.TempName("agent"))
+	c.Assert(os.WriteFile(tmp, []byte("y\n"), 0o644), gc.IsNil)
+	c.Assert(os.Chmod(tmp, 0o644), gc.IsNil)
+	c.Assert(os.Rename(tmp, path), gc.IsNil)
+	release()
+	// The overflow says something was lost: everything is looked at
+	// again, long before the next tick.
+	eventually(c, "agent", "y", true)
 }

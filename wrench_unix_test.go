@@ -474,9 +474,15 @@ type repeatingAgent struct {
 // an agent running as uid against the suite's data directory, in its
 // freshness mode.
 func (s *baseSuite) startAgentAs(c *gc.C, uid int) *repeatingAgent {
+	return s.startChildAs(c, uid, "repeat")
+}
+
+// startChildAs is startAgentAs for the child of another role that reads
+// the same lines and answers the same way.
+func (s *baseSuite) startChildAs(c *gc.C, uid int, role string) *repeatingAgent {
 	bin := filepath.Join(tempDir(c), "wrench.test")
 	copyFile(c, os.Args[0], bin, 0o755)
-	cmd := s.child("repeat")
+	cmd := s.child(role)
 	cmd.Path, cmd.Args[0] = bin, bin
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(uid)}}
 	stderr, err := os.CreateTemp(tempDir(c), "stderr")
@@ -1581,4 +1587,86 @@ func (s *liveSuite) TestAFileNoProcessTrustsHasNoVersion(c *gc.C) {
 	cs = waitFor(c, "agent", "", wrench.WhenLoaded())
 	c.Check(cs.Version, gc.Matches, "[0-9a-f]{64}")
 	c.Check(cs.Refused, gc.Equals, "")
+}
+
+// The tests of watched mode below change the disk behind the process's
+// back and never call Sync. Where an event must tell, the look at
+// everything comes once an hour (see watchedSuite.SetUpTest): the change
+// is seen within failAfter through its events, or not at all. Where no
+// event can tell, they set the real interval and hold the watcher to the
+// one second SPEC section 9 allows.
+
+func (s *watchedSuite) TestAChownIsSeenWithoutSync(c *gc.C) {
+	needRoot(c)
+	path := s.writeFile(c, "agent", "x\n")
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, true)
+	c.Assert(os.Chown(path, otherUID, 0), gc.IsNil)
+	eventually(c, "agent", "x", false)
+	c.Check(s.logged(loggo.ERROR, "refusing "+path+": is owned by uid 12345"), gc.HasLen, 1)
+	c.Assert(os.Chown(path, 0, 0), gc.IsNil)
+	eventually(c, "agent", "x", true)
+
+	c.Assert(os.Chown(s.dir, otherUID, 0), gc.IsNil)
+	eventually(c, "agent", "x", false)
+	c.Check(s.logged(loggo.ERROR, "refusing wrench directory "+s.dir+": is owned by uid 12345"), gc.HasLen, 1)
+	c.Assert(os.Chown(s.dir, 0, 0), gc.IsNil)
+	eventually(c, "agent", "x", true)
+}
+
+// withinTheSecond waits, without Sync, until IsActive(category, feature)
+// says want, and checks it took less than the second a change no event
+// shows may take.
+func withinTheSecond(c *gc.C, category, feature string, want bool) {
+	took := eventually(c, category, feature, want)
+	c.Logf("IsActive(%q, %q) said %v after %v", category, feature, want, took)
+	c.Check(took < time.Second, gc.Equals, true, gc.Commentf("seen after %v", took))
+}
+
+func (s *watchedSuite) TestAWriteAndAChmodThroughAHardLinkElsewhereAreSeenWithinTheSecond(c *gc.C) {
+	// Through a link in another directory the wrench directory's watch
+	// hears nothing: only the look at everything finds these.
+	s.addRestore(wrench.SetRescanInterval(wrench.RealRescanInterval))
+	path := s.writeFile(c, "agent", "x\n")
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, true)
+	elsewhere := filepath.Join(s.dataDir, "elsewhere")
+	c.Assert(os.Mkdir(elsewhere, 0o755), gc.IsNil)
+	link := filepath.Join(elsewhere, "agent")
+	c.Assert(os.Link(path, link), gc.IsNil)
+
+	f, err := os.OpenFile(link, os.O_WRONLY|os.O_TRUNC, 0)
+	c.Assert(err, gc.IsNil)
+	_, err = f.WriteString("y\n")
+	c.Assert(err, gc.IsNil)
+	c.Assert(f.Close(), gc.IsNil)
+	withinTheSecond(c, "agent", "y", true)
+
+	c.Assert(os.Chmod(link, 0o666), gc.IsNil)
+	withinTheSecond(c, "agent", "y", false)
+	c.Check(s.logged(loggo.ERROR, "refusing "+path+": is writable by its group (mode 0666)"), gc.HasLen, 1)
+}
+
+func (s *watchedSuite) TestTheDataDirectoryRemovedAndMadeAgainIsSeenWithinTheSecond(c *gc.C) {
+	// Its removal is heard; the new one is not (the data directory's
+	// watch went with the old one), so the next look finds it, and
+	// watches it again.
+	s.addRestore(wrench.SetRescanInterval(wrench.RealRescanInterval))
+	s.writeFile(c, "agent", "x\n")
+	c.Assert(wrench.IsActive("agent", "x"), gc.Equals, true)
+	mode := lstat(c, s.dataDir).Mode().Perm()
+	// The publisher of this process's live state may be writing in the
+	// wrench directory as it goes: try again until it is all gone.
+	err := os.RemoveAll(s.dataDir)
+	for i := 0; err != nil && i < 100; i++ {
+		err = os.RemoveAll(s.dataDir)
+	}
+	c.Assert(err, gc.IsNil)
+	eventually(c, "agent", "x", false)
+
+	c.Assert(os.Mkdir(s.dataDir, mode), gc.IsNil)
+	c.Assert(os.Mkdir(s.dir, 0o755), gc.IsNil)
+	c.Assert(os.Chmod(s.dir, 0o755), gc.IsNil)
+	path := filepath.Join(s.dir, "agent")
+	c.Assert(os.WriteFile(path, []byte("y\n"), 0o644), gc.IsNil)
+	c.Assert(os.Chmod(path, 0o644), gc.IsNil)
+	withinTheSecond(c, "agent", "y", true)
 }

@@ -16,6 +16,11 @@
 // for everything at every tick, and at each tick it places again any watch
 // that was lost (a data directory removed and made again, a wrench
 // directory that did not exist).
+//
+// A watch that cannot be placed on a directory that exists (no watch left
+// for the user, no permission to read it) is not a lost event the tick
+// makes up for in time: the owner is told (Start's error, Config.Failed)
+// and looks at the disk itself instead.
 package watch
 
 import (
@@ -56,6 +61,12 @@ type Config struct {
 	// goroutine, one call at a time; events that arrive while it runs are
 	// reported together in the next call.
 	Report func(Changes)
+	// Failed, if not nil, is told when a watch cannot be placed on the
+	// data directory or the wrench directory while it exists, after Start
+	// returned: changes there are heard only at ticks from then on. It is
+	// called on the watcher's goroutine, like Report, at each failure; it
+	// must not call Close, which waits for that goroutine.
+	Failed func(error)
 }
 
 // Watcher watches one wrench directory until Close.
@@ -74,8 +85,9 @@ type Watcher struct {
 // Start places the watches it can and starts the goroutine. A directory
 // that does not exist yet is not an error: it is watched once it exists,
 // at the latest by the next tick. The error is for a platform or a process
-// that cannot watch at all (no inotify instance left, say): the owner then
-// has to look at the disk itself.
+// that cannot watch at all (no inotify instance left, say), or a directory
+// that exists and cannot be watched (no watch left for the user, no
+// permission to read it): the owner then has to look at the disk itself.
 //
 // The caller looks at everything once itself after Start returns: every
 // change after that is reported.
@@ -85,7 +97,10 @@ func Start(cfg Config) (*Watcher, error) {
 		return nil, errors.Trace(err)
 	}
 	w := &Watcher{cfg: cfg, fs: fs, stop: make(chan struct{}), done: make(chan struct{})}
-	w.rewatch()
+	if err := w.rewatch(); err != nil {
+		fs.Close()
+		return nil, errors.Trace(err)
+	}
 	go w.run()
 	return w, nil
 }
@@ -123,7 +138,7 @@ func (w *Watcher) run() {
 			// what was lost is unknown.
 			ch.All = true
 		case <-tick.C:
-			w.rewatch()
+			w.placeAgain()
 			ch.All = true
 		}
 		w.drain(&ch)
@@ -167,13 +182,13 @@ func (w *Watcher) add(ch *Changes, ev fsnotify.Event) {
 		if gone {
 			w.dirWatched = nil
 		}
-		w.rewatch()
+		w.placeAgain()
 	case ev.Name == w.cfg.DataDir:
 		ch.All = true
 		if gone {
 			w.dataDirWatched = nil
 		}
-		w.rewatch()
+		w.placeAgain()
 	case filepath.Dir(ev.Name) == w.cfg.Dir:
 		name := filepath.Base(ev.Name)
 		if w.cfg.Wanted(name) && !slices.Contains(ch.Names, name) {
@@ -182,34 +197,53 @@ func (w *Watcher) add(ch *Changes, ev fsnotify.Event) {
 	}
 }
 
+// placeAgain is rewatch once Start has returned: a failure goes to
+// Config.Failed.
+func (w *Watcher) placeAgain() {
+	if err := w.rewatch(); err != nil && w.cfg.Failed != nil {
+		w.cfg.Failed(err)
+	}
+}
+
 // rewatch places each watch that is not placed on what its path names
 // now: a directory made since, or made again in place of one removed or
-// renamed away (whose watch, if any, followed the old one).
-func (w *Watcher) rewatch() {
-	w.dataDirWatched = w.place(w.dataDirWatched, w.cfg.DataDir, os.Stat)
+// renamed away (whose watch, if any, followed the old one). It returns
+// the first failure to watch a directory that exists.
+func (w *Watcher) rewatch() error {
+	var err error
+	w.dataDirWatched, err = w.place(w.dataDirWatched, w.cfg.DataDir, os.Stat)
 	// The wrench directory is never followed through a symbolic link:
 	// its owner refuses one, and a watch on its target would report the
 	// wrong directory.
-	w.dirWatched = w.place(w.dirWatched, w.cfg.Dir, os.Lstat)
+	var dirErr error
+	w.dirWatched, dirErr = w.place(w.dirWatched, w.cfg.Dir, os.Lstat)
+	if err == nil {
+		err = dirErr
+	}
+	return err
 }
 
 // place returns what path's watch is on after making it name what path
-// names now, or nil when there is no directory there to watch.
-func (w *Watcher) place(watched os.FileInfo, path string, stat func(string) (os.FileInfo, error)) os.FileInfo {
+// names now, or nil when there is no directory there to watch. The error
+// is for a directory there that cannot be watched; one that went again
+// meanwhile is not an error (the event of its going, or the next tick,
+// places the watch once there is one again).
+func (w *Watcher) place(watched os.FileInfo, path string, stat func(string) (os.FileInfo, error)) (os.FileInfo, error) {
 	fi, err := stat(path)
 	if watched != nil && err == nil && os.SameFile(watched, fi) && slices.Contains(w.fs.WatchList(), path) {
-		return watched
+		return watched, nil
 	}
 	// Whatever watch is left under path follows a directory that is no
 	// longer there (or fsnotify dropped it already, and this fails).
 	w.fs.Remove(path)
 	if err != nil || !fi.IsDir() {
-		return nil
+		return nil, nil
 	}
 	if err := w.fs.Add(path); err != nil {
-		// Gone again meanwhile, or no watch left: the next tick tries
-		// again, and ticks report everything anyway.
-		return nil
+		if now, statErr := stat(path); statErr != nil || !now.IsDir() || !os.SameFile(now, fi) {
+			return nil, nil // gone or replaced meanwhile
+		}
+		return nil, errors.Annotate(err, path)
 	}
-	return fi
+	return fi, nil
 }

@@ -27,6 +27,7 @@ func TestMain(m *testing.M) {
 type watchSuite struct {
 	dataDir, dir string
 	rec          *recorder
+	stop         func() // stops what the test started, or nil
 }
 
 var _ = gc.Suite(&watchSuite{})
@@ -45,6 +46,13 @@ func (s *watchSuite) SetUpTest(c *gc.C) {
 	s.dir = filepath.Join(s.dataDir, "wrench")
 	c.Assert(os.Mkdir(s.dir, 0o755), gc.IsNil)
 	s.rec = &recorder{}
+	s.stop = nil
+}
+
+func (s *watchSuite) TearDownTest(c *gc.C) {
+	if s.stop != nil {
+		s.stop()
+	}
 }
 
 // recorder keeps every report a watcher makes.
@@ -262,5 +270,8 @@ func (s *watchSuite) TestCloseLeaksNothing(c *gc.C) {
 	for runtime.NumGoroutine() > beforeGoroutines && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
-	c.Check(runtime.NumGoroutine(), gc.Equals, beforeGoroutines)
+	// Fewer is no leak: a goroutine of an earlier test's fsnotify watcher
+	// may still have been ending when they were counted (seen once under
+	// -race on a loaded machine).
+	c.Check(runtime.NumGoroutine() <= beforeGoroutines, gc.Equals, true, gc.Commentf("%d goroutines, %d before", runtime.NumGoroutine(), beforeGoroutines))
 }
