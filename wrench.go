@@ -1306,7 +1306,10 @@ var pollHold sync.RWMutex
 // when the call must be evaluated afresh (a pause that ended because the
 // rule changed).
 func (c *category) fire(dd *dataDirState, snap *snapshot, lr *liveRule) (active, again bool) {
-	t := lr.Choose()
+	t := lr.Always()
+	if t == nil {
+		t = lr.Choose()
+	}
 	if t == nil {
 		lr.stats.unfired.Add(1)
 		return false, false

@@ -17,6 +17,7 @@ type Live struct {
 	counted bool    // whether any term has a count, so choosing changes state
 	state   *state  // nil when nothing is counted
 	draws   *stream // nil when no term has a chance
+	always  *Term   // the term every call fires, when the first has neither count nor chance
 }
 
 // stream is one rule's own sequence of chance draws: the n-th draw is a
@@ -55,6 +56,12 @@ func (s *stream) percent() float64 {
 	return float64(z>>11) * (100.0 / (1 << 53))
 }
 
+// Always is the term every call of the rule fires, when there is one
+// (its first term has neither a count nor a chance, as in a bare feature
+// or "sleep(1s)"), or nil. A caller that finds one need not call Choose,
+// which is too large to inline.
+func (l *Live) Always() *Term { return l.always }
+
 // HasChance reports whether any of the rule's terms has a chance, so its
 // firings depend on the seed.
 func (l *Live) HasChance() bool { return l.draws != nil }
@@ -73,6 +80,9 @@ func NewLive(r Rule, key uint64) Live {
 	if l.counted {
 		l.state = &state{left: make([]int, len(r.Parsed.Terms))}
 		l.restart()
+	}
+	if first := &r.Parsed.Terms[0]; !l.counted && first.Percent == 0 {
+		l.always = first
 	}
 	for i := range r.Parsed.Terms {
 		if r.Parsed.Terms[i].Percent > 0 {
@@ -170,6 +180,9 @@ func (l *Live) draw() float64 {
 // call walks again. Only counted rules take a lock, and none allocates:
 // this is on IsActive's hot path.
 func (l *Live) Choose() *Term {
+	if l.always != nil {
+		return l.always
+	}
 	terms := l.Parsed.Terms
 	if !l.counted {
 		for i := range terms {

@@ -95,6 +95,28 @@ func (*evalSuite) TestRemainingCountsDownPerTerm(c *gc.C) {
 	c.Check(live(c, "x").Remaining(), gc.DeepEquals, []int{Unlimited})
 }
 
+func (*evalSuite) TestAlwaysIsTheTermEveryCallFires(c *gc.C) {
+	for line, want := range map[string]string{
+		"x":                     "on",
+		"x sleep(1s)->on":       "sleep",
+		"x pause":               "pause",
+		"x 30%on":               "",
+		"x 2*on->1*off":         "",
+		"x 30%on->off":          "",
+		"x 1*off->pause":        "",
+		"x return->30%off":      "return",
+		"x 2*on->1*off->repeat": "",
+	} {
+		l := live(c, line)
+		got := ""
+		if t := l.Always(); t != nil {
+			got = t.Name
+			c.Check(l.Choose(), gc.Equals, t, gc.Commentf("%s", line))
+		}
+		c.Check(got, gc.Equals, want, gc.Commentf("%s", line))
+	}
+}
+
 func (*evalSuite) TestChooseDoesNotAllocate(c *gc.C) {
 	for _, line := range []string{"x", "x 30%on", "x 2*on->1*off->repeat"} {
 		l := live(c, line)
