@@ -262,6 +262,9 @@ func isActive(categoryName, feature string) bool {
 			lr.stats.unfired.Add(1)
 			return false
 		}
+		if lr.askedAs.Load() == nil {
+			lr.askedAs.Store(unsafe.StringData(feature))
+		}
 		active, again := cat.fire(dd, snap, lr)
 		if !again {
 			return active
@@ -1097,7 +1100,10 @@ func (s *snapshot) index() {
 func (s *snapshot) rule(feature string) *liveRule {
 	if s.few != nil {
 		for _, lr := range s.few {
-			if len(lr.Feature) == len(feature) && lr.Feature == feature {
+			// By address first: call sites pass string literals, so the
+			// very string a call first matched with is the one later
+			// calls pass (see liveRule.askedAs).
+			if len(lr.Feature) == len(feature) && (unsafe.StringData(feature) == lr.askedAs.Load() || lr.Feature == feature) {
 				return lr
 			}
 		}
@@ -1239,7 +1245,11 @@ type liveRule struct {
 	rules.Live
 	logged  atomic.Bool // whether its first firing in this file state was logged
 	unruled bool        // no rule: a feature asked that the file does not name
-	stats   *ruleStats  // shared with the same line in the file states before and after
+	// askedAs is the bytes of the very string the first call that
+	// matched the rule passed (not a copy), which later calls of the same
+	// call site pass again: comparing addresses spares comparing bytes.
+	askedAs atomic.Pointer[byte]
+	stats   *ruleStats // shared with the same line in the file states before and after
 }
 
 // ruleStats is what one rule has done in this process, for its live state.
@@ -1314,7 +1324,8 @@ func (c *category) fire(dd *dataDirState, snap *snapshot, lr *liveRule) (active,
 		lr.stats.unfired.Add(1)
 		return false, false
 	}
-	lr.stats.fired.Add(1)
+	w := *wake.Load()
+	lr.logFiring(c.name, t)
 	if !c.dirty.Load() || lr.stats.lastFired.Load() == 0 {
 		// Reading the clock costs more than the rest of an armed call
 		// (tens of nanoseconds on a VM's clock source), so only the first
@@ -1323,9 +1334,10 @@ func (c *category) fire(dd *dataDirState, snap *snapshot, lr *liveRule) (active,
 		// within its own delay.
 		lr.stats.lastFired.Store(time.Now().UnixNano())
 	}
+	// The count comes last of what every firing does: its atomic add
+	// holds back the loads after it, and there are fewest here.
+	lr.stats.fired.Add(1)
 	c.markDirty()
-	w := *wake.Load()
-	lr.logFiring(c.name, t)
 	switch t.Action {
 	case rules.On:
 		return true, false
