@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -92,11 +93,12 @@ func (*formatSuite) TestNames(c *gc.C) {
 
 // publishSuite runs a Publisher in a fresh wrench directory.
 type publishSuite struct {
-	dir     string
-	changed chan struct{}
-	state   chan []Category // what the collector returns next
-	cats    []Category
-	restore []func()
+	dir      string
+	changed  chan struct{}
+	state    chan []Category // what the collector returns next
+	cats     []Category
+	restore  []func()
+	collects atomic.Int32 // calls of collect
 }
 
 var _ = gc.Suite(&publishSuite{})
@@ -119,11 +121,15 @@ func (s *publishSuite) TearDownTest(c *gc.C) {
 }
 
 func (s *publishSuite) collect() ([]Category, bool) {
-	select {
-	case s.cats = <-s.state:
-	default:
+	s.collects.Add(1)
+	for { // the latest state given: a collector reads what is now
+		select {
+		case s.cats = <-s.state:
+			continue
+		default:
+		}
+		return s.cats, true
 	}
-	return s.cats, true
 }
 
 // read waits until Read shows this process with want as its state.
@@ -199,6 +205,33 @@ func (s *publishSuite) TestLazyChangesAreWrittenWithoutAToken(c *gc.C) {
 	two := []Category{{Name: "agent", Rules: []Rule{{Feature: "x", Fired: 2}}}}
 	s.state <- two
 	s.waitFor(c, two)
+}
+
+func (s *publishSuite) TestChangesCoalesce(c *gc.C) {
+	// Changes made every millisecond for 100 ms, with at least 50 ms
+	// between writes: a few writes, not a hundred.
+	minGap = 50 * time.Millisecond
+	one := []Category{{Name: "agent", Rules: []Rule{{Feature: "x", Fired: 1}}}}
+	s.state <- one
+	p := Publish(s.dir, 1, s.changed, s.collect)
+	defer p.Stop()
+	s.waitFor(c, one)
+	before, start := s.collects.Load(), time.Now()
+	for i := 2; i <= 100; i++ {
+		s.state <- []Category{{Name: "agent", Rules: []Rule{{Feature: "x", Fired: uint64(i)}}}}
+		select {
+		case s.changed <- struct{}{}:
+		default:
+		}
+		time.Sleep(time.Millisecond) // changes spread over time, as firings are
+	}
+	s.waitFor(c, []Category{{Name: "agent", Rules: []Rule{{Feature: "x", Fired: 100}}}})
+	// At most one write per gap over however long the changes took on
+	// this machine, and a couple more for the ends: without the gap it
+	// is one per change.
+	allowed := int32(time.Since(start)/minGap) + 3
+	got := s.collects.Load() - before
+	c.Check(got <= allowed && got < 50, gc.Equals, true, gc.Commentf("%d collections for 99 changes over %v (allowed %d)", got, time.Since(start), allowed))
 }
 
 func (s *publishSuite) TestStopDoesNotWaitOutTheGap(c *gc.C) {
